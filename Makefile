@@ -1,0 +1,50 @@
+# The front door: each target is a thin, visible wrapper.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: venv run test test-deps check fmt bench bench-quick migrate clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Start the service on an embedded SQLite database (no external server needed).
+run: venv
+	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT)
+
+# System packages the tests use: Debian's ganeti-htools (hail, for differential tests),
+# postgresql (store tests) and the extracted ganeti-3.0 package (Ganeti's own validators).
+test-deps:
+	bash tests/support/install-deps.sh
+
+check: venv
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy app
+
+fmt: venv
+	$(BIN)/ruff format app tests bench
+	$(BIN)/ruff check --fix app tests bench
+
+test: venv test-deps check
+	$(BIN)/python -m pytest
+
+migrate: venv
+	$(BIN)/alembic upgrade head
+
+bench: venv test-deps
+	$(BIN)/python -m bench.run
+
+bench-quick: venv test-deps
+	$(BIN)/python -m bench.run --quick
+
+clean:
+	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache
