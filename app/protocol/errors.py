@@ -26,7 +26,13 @@ class InputError(IallocdError):
 
 
 class DocumentError(InputError):
-    """The request document is not JSON or does not follow the iallocator protocol."""
+    """The request document is not JSON or does not follow the iallocator protocol.
+
+    `errors` lists every problem found as (path, reason) pairs; the first one is the message."""
+
+    def __init__(self, path: str, reason: str, errors: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(path, reason)
+        self.errors = errors if errors else [(path, reason)]
 
 
 class ParameterError(InputError):

@@ -1,0 +1,43 @@
+"""`python -m app.cli FILE [--param[=value]...]`: the engine as an iallocator, no service.
+
+Prints the response on stdout (exit 0, also for `success: false`); bad input gives one
+line on stderr and exit status 1. `python -m app.cli cluster ...` manages the registry.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from app.protocol.errors import IallocdError
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "cluster":
+        from app.cli_admin import main_admin
+
+        return main_admin(argv[1:])
+    if not argv or argv[0].startswith("--"):
+        print("usage: python -m app.cli FILE [--param[=value]...]", file=sys.stderr)
+        return 2
+    from app.iallocator import answer
+
+    path, params = argv[0], argv[1:]
+    try:
+        with open(path, "rb") if path != "-" else sys.stdin.buffer as f:
+            data = f.read()
+    except OSError as exc:
+        print(f"iallocd: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    try:
+        outcome = answer(data, params)
+    except IallocdError as exc:
+        print(f"iallocd: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    for warning in outcome.warnings:
+        print(f"iallocd: warning: {warning}", file=sys.stderr)
+    sys.stdout.buffer.write(outcome.body + b"\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

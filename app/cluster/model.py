@@ -1,0 +1,184 @@
+"""The cluster as the engine sees it: one NumPy array per node quantity, one per instance field.
+
+Names follow hail's `HTools/Node.hs` (see ALGORITHM.md section 1.3). Nodes, instances and
+groups are numbered in input order; ties in the engine are broken by these numbers.
+The model is mutable: simulations work on a `copy()`.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.protocol.request import IPolicy
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+NO_NODE = -1
+LOCAL_TEMPLATES = frozenset({"plain", "drbd"})
+# Templates whose instances move by failover to any node of the group (ALGORITHM.md section 2).
+SHARED_TEMPLATES = frozenset({"diskless", "sharedfile", "rbd", "ext", "gluster", "blockdev"})
+POLICY_RANK = {"preferred": 0, "last_resort": 1, "unallocable": 2}
+
+RUNNING, DOWN, OFFLINE = 0, 1, 2
+RUN_STATE = {"up": RUNNING, "down": DOWN, "offline": OFFLINE}
+
+
+@dataclass(frozen=True)
+class Group:
+    uuid: str
+    name: str
+    policy: str
+    networks: frozenset[str]
+    ipolicy: IPolicy
+
+    @property
+    def rank(self) -> int:
+        return POLICY_RANK[self.policy]
+
+
+@dataclass(frozen=True)
+class InstanceSpec:
+    """What the checks need of one instance, new or existing."""
+
+    name: str
+    memory: int
+    vcpus: int
+    dsk: int
+    template: str
+    spindle_use: int
+    disk_sizes: tuple[int, ...]
+    disk_spindles: int | None  # sum of per-disk spindles; None if any disk lacks it
+    run_state: int
+    excl_tags: tuple[str, ...]
+    desired_loc: frozenset[str]
+    networks: frozenset[str]
+    tags: tuple[str, ...] = ()
+
+    @property
+    def local(self) -> bool:
+        return self.template in LOCAL_TEMPLATES
+
+    @property
+    def uses_mem(self) -> bool:
+        return self.run_state == RUNNING
+
+    @property
+    def online(self) -> bool:
+        return self.run_state != OFFLINE
+
+    @property
+    def sec_mem(self) -> int:
+        """Memory reserved on a DRBD secondary (`Instance.usesSecMem`)."""
+        return self.memory if self.online else 0
+
+
+@dataclass
+class Nodes:
+    """Per-node arrays (index = node number)."""
+
+    names: list[str]
+    group: IntArray
+    offline: BoolArray  # htools-offline: offline, not vm_capable, or drained
+    t_mem: FloatArray
+    t_mem_int: IntArray  # trunc(total_memory)
+    n_mem: IntArray
+    f_mem: IntArray
+    x_mem: IntArray
+    i_mem: IntArray
+    f_mem_forth: IntArray
+    t_dsk: FloatArray
+    f_dsk: IntArray
+    t_cpu: FloatArray
+    u_cpu: IntArray
+    excl: BoolArray
+    t_sp: IntArray
+    f_sp: IntArray
+    i_sp: FloatArray
+    hi_sp: FloatArray
+    vcpu_ratio: FloatArray
+    r_mem: IntArray
+    fail_n1: BoolArray
+    p_cnt: IntArray
+    s_cnt: IntArray
+    loc_score: IntArray
+    peers: list[dict[int, int]]
+    p_tags: list[Counter[str]]
+    conflicts: IntArray  # sum(count - 1) over p_tags: primaries sharing an exclusion tag
+    loc_tags: list[frozenset[str]]
+    loc_excl: list[Counter[tuple[str, str]]]
+    mig_tags: list[frozenset[str]]
+    rmig_tags: list[frozenset[str]]  # migration tags this node accepts (with allowmigration)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def unalloc_mem(self) -> IntArray:
+        """`unallocatedMem`: memory still free for new primaries."""
+        out: IntArray = self.t_mem_int - self.n_mem - self.i_mem - np.maximum(self.x_mem, 0)
+        return out
+
+
+@dataclass
+class Instances:
+    """Per-instance arrays (index = instance number) plus the specs used by moves."""
+
+    names: list[str]
+    pnode: IntArray
+    snode: IntArray
+    specs: list[InstanceSpec]
+    loc_score: IntArray  # |loc(primary) & loc(secondary)| for DRBD
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@dataclass
+class Cluster:
+    groups: list[Group]
+    nodes: Nodes
+    instances: Instances
+    node_index: dict[str, int]
+    instance_index: dict[str, int]
+    # cluster-wide tag configuration (ALGORITHM.md 7.2)
+    excl_prefixes: tuple[str, ...] = ()
+    desired_prefixes: tuple[str, ...] = ()
+
+    def copy(self) -> Cluster:
+        """An independent copy for simulation (arrays and per-node maps copied)."""
+        nodes = _copy.copy(self.nodes)
+        for name, value in vars(self.nodes).items():
+            if isinstance(value, np.ndarray):
+                setattr(nodes, name, value.copy())
+        nodes.peers = [dict(p) for p in self.nodes.peers]
+        nodes.p_tags = [Counter(t) for t in self.nodes.p_tags]
+        nodes.loc_excl = [Counter(t) for t in self.nodes.loc_excl]
+        insts = _copy.copy(self.instances)
+        insts.pnode = self.instances.pnode.copy()
+        insts.snode = self.instances.snode.copy()
+        insts.loc_score = self.instances.loc_score.copy()
+        insts.specs = list(self.instances.specs)
+        insts.names = list(self.instances.names)
+        return Cluster(
+            self.groups,
+            nodes,
+            insts,
+            self.node_index,
+            dict(self.instance_index),
+            self.excl_prefixes,
+            self.desired_prefixes,
+        )
+
+    def group_nodes(self, group: int) -> IntArray:
+        out: IntArray = np.flatnonzero(self.nodes.group == group)
+        return out
+
+    def group_index(self, name_or_uuid: str) -> list[int]:
+        """Groups matching a name or UUID (hail's `findByName`)."""
+        return [i for i, g in enumerate(self.groups) if name_or_uuid in (g.name, g.uuid)]

@@ -1,0 +1,72 @@
+"""Service settings, read from `IALLOCD_*` environment variables; defaults run with no environment.
+
+Nothing is read at import: `get_settings()` builds (and caches) them, `create_app(settings)` takes them.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+CORES = os.cpu_count() or 1
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field is `IALLOCD_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="IALLOCD_", frozen=True, extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./var/iallocd.db",
+        description="SQLAlchemy URL: a SQLite file (WAL) or postgresql+psycopg://user:pw@host/db",
+    )
+    admin_token: SecretStr | None = Field(
+        None, description="Bearer token of the admin API; unset disables it (at least 16 characters)"
+    )
+    max_body_bytes: int = Field(64 * MIB, gt=0, description="Largest request body, after gunzip")
+    engine_workers: int = Field(CORES, ge=1, description="Engine processes (default: one per core)")
+    cluster_concurrency: int = Field(
+        max(1, CORES // 2), ge=1, description="Engine runs at once per cluster (default: half the cores)"
+    )
+    cluster_queue: int = Field(16, ge=0, description="Requests per cluster waiting for a slot before 429")
+    request_timeout: float = Field(60.0, gt=0, description="Seconds from body received to answer (504)")
+    store_documents: bool = Field(True, description="Keep each decision's input document (compressed)")
+    document_max_bytes: int = Field(16 * MIB, ge=0, description="Documents larger than this are not kept")
+    document_retention_days: int = Field(30, ge=0, description="Drop kept documents after N days (0: never)")
+    allow_unknown_clusters: bool = Field(
+        False, description="Let the admin token allocate for clusters not registered (registers them)"
+    )
+    log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, built once per process."""
+    return Settings()
+
+
+def settings_error_line(exc: ValidationError) -> str:
+    """One line naming every bad setting, for a service that refuses to start."""
+    parts = []
+    for err in exc.errors():
+        name = "IALLOCD_" + "_".join(str(p) for p in err["loc"]).upper()
+        parts.append(f"{name}: {err['msg']}")
+    return "invalid settings: " + "; ".join(parts)

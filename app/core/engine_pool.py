@@ -1,0 +1,132 @@
+"""The engine runs in a pool of processes, off the event loop, at most N at once per cluster.
+
+A cluster over its limit waits in a short queue rather than being refused: Ganeti calls the
+iallocator inside a job and a refusal fails the job, while a wait of seconds is harmless. The wait
+counts in the request timeout; only a full queue is refused (429). A run that outlives its request
+keeps its cluster's slot until it really ends, so timed-out runs cannot pile up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class Busy(Exception):
+    """The cluster's queue is full."""
+
+
+class EngineUnavailable(Exception):
+    """An engine process died (the pool is restarted for the next request)."""
+
+
+@dataclass
+class _Lane:
+    semaphore: asyncio.Semaphore
+    waiting: int = 0
+
+
+class ClusterGate:
+    """Per-cluster concurrency limit with a bounded queue."""
+
+    def __init__(self, limit: int, queue: int) -> None:
+        self.limit = limit
+        self.queue = queue
+        self._lanes: dict[str, _Lane] = {}
+
+    async def acquire(self, cluster: str, timeout: float) -> None:
+        """Take a slot, waiting at most `timeout` s; raises Busy or TimeoutError."""
+        lane = self._lanes.setdefault(cluster, _Lane(asyncio.Semaphore(self.limit)))
+        if lane.semaphore.locked() and lane.waiting >= self.queue:
+            raise Busy(cluster)
+        lane.waiting += 1
+        try:
+            await asyncio.wait_for(lane.semaphore.acquire(), max(timeout, 0))
+        finally:
+            lane.waiting -= 1
+
+    def release(self, cluster: str) -> None:
+        self._lanes[cluster].semaphore.release()
+
+
+def _warm(module: str) -> None:
+    """Worker initializer: import the engine before the first request needs it."""
+    importlib.import_module(module)
+
+
+class EnginePool:
+    """A process pool (forkserver: workers never inherit the service's sockets) and a ClusterGate."""
+
+    def __init__(self, workers: int, limit: int, queue: int, warm_module: str) -> None:
+        self.workers = workers
+        self.gate = ClusterGate(limit, queue)
+        self._warm_module = warm_module
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=_warm,
+            initargs=(self._warm_module,),
+        )
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        if self._executor is broken:
+            log.error("an engine process died; restarting the engine pool")
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._new_executor()
+
+    async def run(self, cluster: str, timeout: float, fn: Callable[..., T], *args: Any) -> T:
+        """fn(*args) in a worker under `cluster`'s limit; the whole wait is bounded by `timeout`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        await self.gate.acquire(cluster, timeout)
+        executor = self._executor
+        try:
+            future: Future[T] = executor.submit(fn, *args)
+        except (BrokenProcessPool, RuntimeError) as exc:
+            self.gate.release(cluster)
+            self._restart(executor)
+            raise EngineUnavailable(str(exc)) from exc
+
+        def done(_: Future[T]) -> None:
+            try:
+                loop.call_soon_threadsafe(self.gate.release, cluster)
+            except RuntimeError:  # the loop is closed: the service is stopping
+                pass
+
+        future.add_done_callback(done)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), deadline - loop.time())
+        except BrokenProcessPool as exc:
+            self._restart(executor)
+            raise EngineUnavailable(str(exc)) from exc
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop the workers; runs still going after `grace` s (timed-out runaways) are terminated."""
+        executor = self._executor
+        processes: list[BaseProcess] = list(getattr(executor, "_processes", {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(_join, processes, grace)
+
+
+def _join(processes: list[BaseProcess], grace: float) -> None:
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.terminate()
+            process.join()

@@ -1,0 +1,182 @@
+"""Global N+1 redundancy (`GlobalN1.hs: redundant`, ALGORITHM.md section 6).
+
+A state is redundant when every node of the list can fail: its DRBD primaries fail over to
+their secondaries, its shared-storage primaries move to the best node of its group, and
+its other primaries (plain, file, blockdev) are re-created, largest first, on the best
+node of its group. `all` over nodes is order-free, so nodes that only hold DRBD primaries
+(fixed targets) are checked at once on arrays, and only nodes with other primaries are
+simulated, the one that failed last time first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
+from app.engine.moves import failover, failover_to_any, migration_allowed
+from app.engine.nodeops import (
+    add_primary,
+    place_instance,
+    primary_effect,
+    remove_primary,
+    restore,
+    snapshot,
+)
+from app.engine.policy import policy_failure
+from app.engine.score import NodeFields, component_values, map_delta, node_fields, stats_of, update
+
+MOVABLE = frozenset({"diskless", "sharedfile", "rbd", "ext", "gluster"})
+
+
+class CapacityCheck:
+    """Answers "would the list stay N+1 redundant with this placement?" for one search."""
+
+    def __init__(self, c: Cluster, node_list: IntArray) -> None:
+        self.base = c
+        self.nodes = node_list
+        self.last_failed: int | None = None
+
+    def redundant_with(self, inst: InstanceSpec, primary: int, secondary: int = NO_NODE) -> bool:
+        c = self.base.copy()
+        place_instance(c, inst, primary, secondary)
+        return redundant(c, self.nodes, self)
+
+
+def redundant(c: Cluster, node_list: IntArray, memo: CapacityCheck | None = None) -> bool:
+    in_list = np.zeros(len(c.nodes), dtype=bool)
+    in_list[node_list] = True
+    insts = c.instances
+    templates = np.array([s.template for s in insts.specs], dtype=object)
+    on_list = in_list[insts.pnode] if len(insts) else np.zeros(0, dtype=bool)
+    drbd = on_list & (templates == "drbd")
+    if not _drbd_failovers_ok(c, np.flatnonzero(drbd)):
+        return False
+    others = on_list & (templates != "drbd")
+    hosts = sorted(set(insts.pnode[others].tolist()))
+    if memo is not None and memo.last_failed in hosts:
+        hosts.remove(memo.last_failed)
+        hosts.insert(0, memo.last_failed)
+    for n in hosts:
+        if not can_evacuate(c, n, node_list):
+            if memo is not None:
+                memo.last_failed = n
+            return False
+    return True
+
+
+def _drbd_failovers_ok(c: Cluster, idx: IntArray) -> bool:
+    """Every DRBD instance in `idx` can fail over from its primary to its secondary, all
+    primaries of one node at once (the checks of `move Failover` with soft checks off)."""
+    if len(idx) == 0:
+        return True
+    n = c.nodes
+    insts = c.instances
+    src = insts.pnode[idx]
+    dst = insts.snode[idx]
+    specs = [insts.specs[i] for i in idx]
+    mem = np.array([s.memory if s.uses_mem else 0 for s in specs], dtype=np.int64)
+    unknown = np.array([s.disk_spindles is None for s in specs], dtype=bool)
+    # memory on each new primary, summed per (old primary, new primary) pair
+    key = src * len(n) + dst
+    uniq, inv = np.unique(key, return_inverse=True)
+    need = np.bincount(inv, weights=mem).astype(np.int64)
+    free = n.unalloc_mem()[uniq % len(n)]
+    if np.any(free - need <= 0):
+        return False
+    bad = (n.f_dsk[dst] <= 0) | (n.excl[dst] & (unknown | (n.f_sp[dst] < 0)))
+    bad |= ~n.offline[src] & (n.f_dsk[src] <= 0)
+    bad |= n.excl[src] & (unknown | (n.f_sp[src] < 0))
+    if np.any(bad):
+        return False
+    return all(migration_allowed(c, int(a), int(b)) for a, b in zip(src, dst, strict=True))
+
+
+def can_evacuate(c: Cluster, node: int, node_list: IntArray) -> bool:
+    """Simulate the failure of `node` (`canEvacuateNode`) on a copy of the cluster."""
+    c = c.copy()
+    insts = c.instances
+    mine = np.flatnonzero(insts.pnode == node)[::-1]  # hail's pList: newest first
+    drbd = [int(i) for i in mine if insts.specs[i].template == "drbd"]
+    shared = [int(i) for i in mine if insts.specs[i].template in MOVABLE]
+    rest = [int(i) for i in mine if insts.specs[i].template not in MOVABLE | {"drbd"}]
+    for i in drbd:
+        if failover(c, i, True) is not None:
+            return False
+    group = int(c.nodes.group[node])
+    in_group = node_list[c.nodes.group[node_list] == group]
+    escape = in_group[in_group != node]
+    for i in shared:
+        target = _best_failover_target(c, i, escape, in_group)
+        if target is None or failover_to_any(c, i, target, True) is not None:
+            return False
+    rest.sort(key=lambda i: -insts.specs[i].memory)
+    for i in rest:
+        target = _best_recreate_target(c, insts.specs[i], escape, node_list)
+        if target is None:
+            return False
+        add_primary(c, target, insts.specs[i], int(insts.loc_score[i]))
+    return True
+
+
+def _lowest(scores: FloatArray, ok: BoolArray) -> int | None:
+    """Position of the lowest score among `ok` ones; equal scores: the last wins."""
+    pos = np.flatnonzero(ok)
+    if len(pos) == 0:
+        return None
+    best = scores[pos]
+    return int(pos[len(best) - 1 - int(np.argmin(best[::-1]))])
+
+
+def _best_failover_target(c: Cluster, i: int, targets: IntArray, group_nodes: IntArray) -> int | None:
+    if len(targets) == 0:
+        return None
+    spec = c.instances.specs[i]
+    src = int(c.instances.pnode[i])
+    eff = primary_effect(c, targets, spec, True, int(c.instances.loc_score[i]))
+    ok = (eff.fail == 0) & np.array([migration_allowed(c, src, int(t)) for t in targets])
+    scores = _scores_after(c, group_nodes, targets, eff.fields, spec.excl_tags, (src, spec, i))
+    pos = _lowest(scores, ok)
+    return None if pos is None else int(targets[pos])
+
+
+def _best_recreate_target(
+    c: Cluster, spec: InstanceSpec, targets: IntArray, node_list: IntArray
+) -> int | None:
+    if len(targets) == 0:
+        return None
+    eff = primary_effect(c, targets, spec, True)
+    policy_ok = np.array(
+        [
+            policy_failure(spec, c.groups[int(c.nodes.group[t])].ipolicy, bool(c.nodes.excl[t])) is None
+            for t in targets
+        ]
+    )
+    scores = _scores_after(c, node_list, targets, eff.fields, spec.excl_tags)
+    pos = _lowest(scores, policy_ok & (eff.fail == 0))
+    return None if pos is None else int(targets[pos])
+
+
+def _scores_after(
+    c: Cluster,
+    node_list: IntArray,
+    targets: IntArray,
+    new_fields: NodeFields,
+    excl_tags: tuple[str, ...],
+    moved_from: tuple[int, InstanceSpec, int] | None = None,
+) -> FloatArray:
+    """Score of `node_list` with each target replaced by its new figures (and, for a
+    move, the source node without the instance)."""
+    stats = stats_of(c, node_list)
+    if moved_from is not None:
+        src, spec, i = moved_from
+        old = component_values(node_fields(c, np.array([src])))
+        snap = snapshot(c, [src])
+        remove_primary(c, src, spec, int(c.instances.loc_score[i]))
+        new = component_values(node_fields(c, np.array([src])))
+        restore(c, snap)
+        removed = -float(len(c.nodes.loc_tags[src]) * len(spec.excl_tags)) if stats.loc_excl else 0.0
+        stats = update(stats, old[:, 0], new, removed, online=not c.nodes.offline[src])
+    old_t = component_values(node_fields(c, targets))
+    new_t = component_values(new_fields)
+    delta = map_delta(c, stats, targets, excl_tags)
+    return update(stats, old_t, new_t, delta, online=~c.nodes.offline[targets]).score()

@@ -1,0 +1,294 @@
+"""Adding and removing instances on nodes: hail's `addPriEx`, `addSecExEx`, `removePri`,
+`removeSec` (ALGORITHM.md 3.3-3.5).
+
+The checks and the resulting node figures are computed on arrays of candidate nodes at
+once (`primary_effect`, `secondary_effect`); `add_*`/`remove_*` apply one change in place.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from app.cluster.model import NO_NODE, Cluster, InstanceSpec, IntArray
+from app.engine.failures import Fail
+from app.engine.score import NodeFields, node_fields
+
+
+@dataclass
+class Effect:
+    """Per candidate: the failure (0 = none) and the node figures after the change."""
+
+    fail: IntArray
+    fields: NodeFields
+
+
+def _spindles_after(c: Cluster, idx: IntArray, inst: InstanceSpec) -> IntArray:
+    """`calcNewFreeSpindles True`: unknown disk spindles force -1 on exclusive storage."""
+    taken = -1 if inst.disk_spindles is None else None
+    f_sp = c.nodes.f_sp[idx]
+    if taken is not None:
+        return np.where(c.nodes.excl[idx], taken, f_sp)
+    out: IntArray = np.where(c.nodes.excl[idx], f_sp - int(inst.disk_spindles or 0), f_sp)
+    return out
+
+
+def primary_effect(
+    c: Cluster,
+    idx: IntArray,
+    inst: InstanceSpec,
+    force: bool,
+    loc_score: IntArray | int = 0,
+) -> Effect:
+    """Adding `inst` as primary on each node of `idx` (`loc_score`: the instance's
+    location score on each candidate, |loc(p) & loc(s)| for DRBD pairs)."""
+    n = c.nodes
+    f = node_fields(c, idx)
+    strict = not force
+    mem = inst.memory if inst.uses_mem else 0
+    new_free = f.unalloc - mem
+    new_failn1 = new_free <= f.r_mem
+    new_dsk = f.f_dsk - inst.dsk if inst.local else f.f_dsk
+    new_fsp = _spindles_after(c, idx, inst)
+    excl = n.excl[idx]
+    new_isp = np.where(excl, 0.0, f.i_sp + (inst.spindle_use if inst.local else 0))
+    new_ucpu = f.u_cpu + (inst.vcpus if inst.online else 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        new_pcpu = new_ucpu / f.t_cpu
+    ratio = n.vcpu_ratio[idx]
+    tag_hits = (
+        np.array([sum(t in n.p_tags[i] for t in inst.excl_tags) for i in idx], dtype=np.int64)
+        if inst.excl_tags
+        else np.zeros(len(idx), dtype=np.int64)
+    )
+    mem_forth = f.f_mem_forth - inst.memory
+    fail = np.zeros(len(idx), dtype=np.int64)
+    checks: list[tuple[object, Fail]] = [
+        (new_free <= 0, Fail.MEM),
+        (inst.local & (new_dsk <= 0), Fail.DISK),
+        (inst.local & excl & (new_fsp < 0), Fail.SPINDLES),
+    ]
+    if strict:
+        checks += [
+            (inst.local & (new_isp > f.hi_sp), Fail.DISK),
+            (new_failn1 & ~f.fail_n1, Fail.MEM),
+            ((ratio >= 0) & (new_pcpu > ratio), Fail.CPU),
+            (tag_hits > 0, Fail.TAGS),
+            (mem_forth <= 0, Fail.MEM),  # the "forthcoming" shadow check (3.4)
+        ]
+    for cond, mode in checks:
+        fail = np.where((fail == 0) & np.asarray(cond), int(mode), fail)
+    desired = (
+        np.array([len(inst.desired_loc - n.loc_tags[i]) for i in idx], dtype=np.int64)
+        if inst.desired_loc
+        else 0
+    )
+    fields = replace(
+        f,
+        unalloc=new_free,
+        f_dsk=new_dsk,
+        f_sp=new_fsp,
+        fail_n1=new_failn1,
+        p_cnt=f.p_cnt + 1,
+        u_cpu=new_ucpu,
+        conflicts=f.conflicts + tag_hits,
+        i_sp=new_isp,
+        f_mem_forth=mem_forth,
+        loc_score=f.loc_score + loc_score + desired,
+    )
+    return Effect(fail, fields)
+
+
+def peer_values(c: Cluster, pidx: IntArray, sidx: IntArray) -> IntArray:
+    """Memory each secondary `sidx[k]` already reserves for primary `pidx[k]`."""
+    n = len(c.nodes)
+    keys = [s * n + p for s, peers in enumerate(c.nodes.peers) for p in peers]
+    if not keys:
+        return np.zeros(len(pidx), dtype=np.int64)
+    values = [v for peers in c.nodes.peers for v in peers.values()]
+    order = np.argsort(keys)
+    sorted_keys = np.asarray(keys, dtype=np.int64)[order]
+    wanted = sidx * n + pidx
+    pos = np.clip(np.searchsorted(sorted_keys, wanted), 0, len(sorted_keys) - 1)
+    found = sorted_keys[pos] == wanted
+    out: IntArray = np.where(found, np.asarray(values, dtype=np.int64)[order][pos], 0)
+    return out
+
+
+def secondary_effect(
+    c: Cluster,
+    pidx: IntArray,
+    sidx: IntArray,
+    inst: InstanceSpec,
+    force: bool = False,
+    ignore_disks: bool = False,
+) -> Effect:
+    """Adding `inst` as DRBD secondary on `sidx[k]` for primary `pidx[k]`."""
+    n = c.nodes
+    f = node_fields(c, sidx)
+    strict = not force
+    needed = inst.sec_mem
+    peer = peer_values(c, pidx, sidx)
+    new_rmem = np.maximum(f.r_mem, peer + needed)
+    old_mem = f.unalloc
+    new_dsk = f.f_dsk - inst.dsk
+    new_fsp = _spindles_after(c, sidx, inst)
+    excl = n.excl[sidx]
+    new_isp = np.where(excl, 0.0, f.i_sp + inst.spindle_use)
+    new_failn1 = old_mem <= new_rmem
+    fail = np.zeros(len(sidx), dtype=np.int64)
+    checks: list[tuple[object, Fail]] = [(np.full(len(sidx), inst.template != "drbd"), Fail.DISK)]
+    if not ignore_disks:
+        checks.append((new_dsk <= 0, Fail.DISK))
+    checks.append((excl & (new_fsp < 0), Fail.SPINDLES))
+    if strict:
+        checks += [
+            (new_isp > f.hi_sp, Fail.DISK),
+            (needed >= old_mem, Fail.MEM),
+            (new_failn1 & ~f.fail_n1, Fail.MEM),
+            (new_dsk <= 0, Fail.DISK),  # shadow checks (3.4)
+            (needed >= f.f_mem_forth, Fail.MEM),
+        ]
+    for cond, mode in checks:
+        fail = np.where((fail == 0) & np.asarray(cond), int(mode), fail)
+    fields = replace(
+        f,
+        f_dsk=new_dsk,
+        f_sp=new_fsp,
+        i_sp=new_isp,
+        r_mem=new_rmem,
+        fail_n1=new_failn1,
+        s_cnt=f.s_cnt + 1,
+    )
+    return Effect(fail, fields)
+
+
+Snapshot = tuple[list[int], dict[str, object], list[object]]
+_MAPS = ("peers", "p_tags", "loc_excl")
+
+
+def snapshot(c: Cluster, nodes: list[int]) -> Snapshot:
+    """The figures of `nodes`, to undo a failed move exactly (`restore`)."""
+    n = c.nodes
+    arrays = {k: v[nodes].copy() for k, v in vars(n).items() if isinstance(v, np.ndarray)}
+    maps = [[type(getattr(n, m)[i])(getattr(n, m)[i]) for i in nodes] for m in _MAPS]
+    return nodes, arrays, maps
+
+
+def restore(c: Cluster, snap: Snapshot) -> None:
+    nodes, arrays, maps = snap
+    n = c.nodes
+    for k, v in arrays.items():
+        getattr(n, k)[nodes] = v
+    for m, values in zip(_MAPS, maps, strict=True):
+        target = getattr(n, m)
+        for i, value in zip(nodes, values, strict=True):  # type: ignore[call-overload]
+            target[i] = value
+
+
+def _loc_excl_pairs(c: Cluster, node: int, inst: InstanceSpec) -> list[tuple[str, str]]:
+    return [(loc, ex) for loc in c.nodes.loc_tags[node] for ex in inst.excl_tags]
+
+
+def add_primary(c: Cluster, node: int, inst: InstanceSpec, loc_score: int) -> None:
+    """Apply `addPri` (checks already done by the caller)."""
+    n = c.nodes
+    if inst.uses_mem:
+        n.i_mem[node] += inst.memory
+    if inst.local:
+        n.f_dsk[node] -= inst.dsk
+        if not n.excl[node]:
+            n.i_sp[node] += inst.spindle_use
+    if n.excl[node]:
+        n.f_sp[node] = -1 if inst.disk_spindles is None else n.f_sp[node] - inst.disk_spindles
+    if inst.online:
+        n.u_cpu[node] += inst.vcpus
+    n.f_mem_forth[node] -= inst.memory
+    n.fail_n1[node] = n.unalloc_mem()[node] <= n.r_mem[node]
+    n.p_cnt[node] += 1
+    n.conflicts[node] += sum(t in n.p_tags[node] for t in inst.excl_tags)
+    n.p_tags[node].update(inst.excl_tags)
+    n.loc_excl[node].update(_loc_excl_pairs(c, node, inst))
+    n.loc_score[node] += loc_score + len(inst.desired_loc - n.loc_tags[node])
+
+
+def remove_primary(c: Cluster, node: int, inst: InstanceSpec, loc_score: int) -> None:
+    n = c.nodes
+    if inst.uses_mem:
+        n.i_mem[node] -= inst.memory
+    if inst.local:
+        n.f_dsk[node] += inst.dsk
+        if not n.excl[node]:
+            n.i_sp[node] -= inst.spindle_use
+    if n.excl[node] and inst.disk_spindles is not None:
+        n.f_sp[node] += inst.disk_spindles
+    if inst.online:
+        n.u_cpu[node] -= inst.vcpus
+    n.f_mem_forth[node] += inst.memory
+    n.fail_n1[node] = n.unalloc_mem()[node] <= n.r_mem[node]
+    n.p_cnt[node] -= 1
+    _subtract(n.p_tags[node], inst.excl_tags)
+    n.conflicts[node] -= sum(t in n.p_tags[node] for t in inst.excl_tags)
+    _subtract(n.loc_excl[node], _loc_excl_pairs(c, node, inst))
+    n.loc_score[node] -= loc_score + len(inst.desired_loc - n.loc_tags[node])
+
+
+def add_secondary(c: Cluster, node: int, inst: InstanceSpec, primary: int) -> None:
+    n = c.nodes
+    n.f_dsk[node] -= inst.dsk
+    if n.excl[node]:
+        n.f_sp[node] = -1 if inst.disk_spindles is None else n.f_sp[node] - inst.disk_spindles
+    elif inst.local:
+        n.i_sp[node] += inst.spindle_use
+    peers = n.peers[node]
+    peers[primary] = peers.get(primary, 0) + inst.sec_mem
+    n.r_mem[node] = max(int(n.r_mem[node]), peers[primary])
+    n.fail_n1[node] = n.unalloc_mem()[node] <= n.r_mem[node]
+    n.s_cnt[node] += 1
+
+
+def remove_secondary(c: Cluster, node: int, inst: InstanceSpec, primary: int) -> None:
+    n = c.nodes
+    if inst.local:
+        n.f_dsk[node] += inst.dsk
+        if not n.excl[node]:
+            n.i_sp[node] -= inst.spindle_use
+    if n.excl[node] and inst.disk_spindles is not None:
+        n.f_sp[node] += inst.disk_spindles
+    peers = n.peers[node]
+    old = peers.get(primary, 0)
+    new = old - inst.sec_mem
+    if new > 0:
+        peers[primary] = new
+    else:
+        peers.pop(primary, None)
+    if old >= n.r_mem[node]:
+        n.r_mem[node] = max(peers.values(), default=0)
+    n.fail_n1[node] = n.unalloc_mem()[node] <= n.r_mem[node]
+    n.s_cnt[node] -= 1
+
+
+def _subtract(counter: Counter[str] | Counter[tuple[str, str]], keys: list[tuple[str, str]] | tuple[str, ...]) -> None:
+    for key in keys:
+        counter[key] -= 1  # type: ignore[index]
+        if counter[key] <= 0:  # type: ignore[index]
+            del counter[key]  # type: ignore[arg-type]
+
+
+def place_instance(c: Cluster, inst: InstanceSpec, primary: int, secondary: int = NO_NODE) -> int:
+    """Add a new instance to the cluster on its nodes; returns its index."""
+    loc = len(c.nodes.loc_tags[primary] & c.nodes.loc_tags[secondary]) if secondary != NO_NODE else 0
+    add_primary(c, primary, inst, loc)
+    if secondary != NO_NODE:
+        add_secondary(c, secondary, inst, primary)
+    insts = c.instances
+    idx = len(insts.names)
+    insts.names.append(inst.name)
+    insts.specs.append(inst)
+    insts.pnode = np.append(insts.pnode, primary)
+    insts.snode = np.append(insts.snode, secondary)
+    insts.loc_score = np.append(insts.loc_score, loc)
+    c.instance_index[inst.name] = idx
+    return idx

@@ -1,0 +1,197 @@
+"""Placing one new instance: candidate nodes, the search per group and the choice of group
+(hail's `tryMGAlloc` / `tryGroupAlloc`, ALGORITHM.md 3.6 and 5.2)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.cluster.model import Cluster, Group, InstanceSpec, IntArray
+from app.engine.failures import Fail, explain_counts, format_counts
+from app.engine.options import EngineOptions
+from app.engine.score import score_of
+from app.engine.search import Solution, search_pairs, search_single
+
+
+@dataclass
+class Placement:
+    """Where one instance goes, or why it cannot go anywhere.
+
+    `text` is hail's wording (without the "Request ...:" prefix); `why` adds, for a
+    failure, the failing nodes per constraint and per group in plain words."""
+
+    nodes: tuple[int, ...] = ()
+    text: str = ""
+    why: str = ""
+    group: int | None = None
+    score_before: float | None = None
+    score_after: float | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.nodes)
+
+
+def network_error(group: Group, inst: InstanceSpec) -> str | None:
+    if inst.networks <= group.networks:
+        return None
+    return f"group {group.name} is not connected to a network required by instance {inst.name}"
+
+
+def candidates(
+    c: Cluster, group: int, restrict: tuple[str, ...] | None
+) -> IntArray:
+    """Online nodes of the group in input order, optionally restricted by name (3.6)."""
+    nodes = c.group_nodes(group)
+    nodes = nodes[~c.nodes.offline[nodes]]
+    if restrict is not None:
+        allowed = set(restrict)
+        nodes = np.array([n for n in nodes if c.nodes.names[n] in allowed], dtype=np.int64)
+    return nodes
+
+
+def search_group(
+    c: Cluster,
+    node_list: IntArray,
+    group: int,
+    inst: InstanceSpec,
+    required_nodes: int,
+    restrict: tuple[str, ...] | None,
+    opts: EngineOptions,
+) -> Solution | str:
+    """Search one group's candidates, scoring `node_list`; a string is a hard error."""
+    cands = candidates(c, group, restrict)
+    force = opts.ignore_soft_errors
+    if required_nodes == 1:
+        if len(cands) == 0:
+            return "No online nodes"
+        return search_single(c, node_list, cands, inst, force, opts.capacity_checks)
+    if required_nodes == 2:
+        if len(cands) < 2:
+            return "Not enough online nodes"
+        secs = [cands[cands != p] for p in cands]
+        return search_pairs(c, node_list, cands, secs, inst, force, opts.capacity_checks)
+    return "Unsupported number of nodes, only one or two  supported"
+
+
+def describe(c: Cluster, sol: Solution) -> str:
+    """hail's `genericDescribeSolution` (3.7)."""
+    failures = sum(sol.fails.values())
+    if sol.found:
+        names = "/".join(c.nodes.names[n] for n in sol.nodes)
+        return (
+            f"score: {sol.score:.8f}, successes {sol.successes}, failures {failures}"
+            f" ({format_counts(sol.fails)}) for node(s) {names}"
+        )
+    reasons = format_counts(sol.fails) or "unknown reasons"
+    return f"No valid allocation solutions, failure reasons: {reasons}"
+
+
+def explain(c: Cluster, group: Group, sol: Solution) -> str:
+    """Plain words: how many nodes failed on which constraint in one group."""
+    per_node: dict[Fail, int] = {}
+    for mode in sol.node_fails.values():
+        per_node[mode] = per_node.get(mode, 0) + 1
+    words = explain_counts(Counter(per_node))
+    parts = [f"group {group.name}: {sol.candidates} candidates"]
+    if words:
+        parts.append(f"nodes rejected as primary: {words}")
+    rest = Counter(sol.fails)
+    for mode, count in per_node.items():
+        rest[mode] -= count
+    rest_words = explain_counts(+rest)
+    if rest_words:
+        parts.append(f"other rejections: {rest_words}")
+    return "; ".join(parts)
+
+
+def place(
+    c: Cluster,
+    inst: InstanceSpec,
+    required_nodes: int,
+    group_name: str | None,
+    restrict: tuple[str, ...] | None,
+    opts: EngineOptions,
+) -> Placement:
+    if group_name is not None:
+        return _place_in_group(c, inst, required_nodes, group_name, restrict, opts)
+    return _place_any_group(c, inst, required_nodes, restrict, opts)
+
+
+def _place_in_group(
+    c: Cluster,
+    inst: InstanceSpec,
+    required_nodes: int,
+    group_name: str,
+    restrict: tuple[str, ...] | None,
+    opts: EngineOptions,
+) -> Placement:
+    found = c.group_index(group_name)
+    if len(found) != 1:
+        return Placement(text=f"Wrong number of elems found with name {group_name}")
+    g = found[0]
+    group = c.groups[g]
+    err = network_error(group, inst)
+    if err:
+        return Placement(text="The " + err, why=err)
+    node_list = c.group_nodes(g)
+    before = score_of(c, node_list)
+    sol = search_group(c, node_list, g, inst, required_nodes, restrict, opts)
+    if isinstance(sol, str):
+        return Placement(text=sol, score_before=before)
+    text = f"Group {group.name} ({group.policy}): {describe(c, sol)}"
+    if not sol.found:
+        return Placement(text=text, why=explain(c, group, sol), score_before=before)
+    return Placement(sol.nodes, text, group=g, score_before=before, score_after=sol.score)
+
+
+def _place_any_group(
+    c: Cluster,
+    inst: InstanceSpec,
+    required_nodes: int,
+    restrict: tuple[str, ...] | None,
+    opts: EngineOptions,
+) -> Placement:
+    everything = np.arange(len(c.nodes), dtype=np.int64)
+    before = score_of(c, everything)
+    groups = [g for g in range(len(c.groups)) if len(c.group_nodes(g))]
+    msgs: list[str] = []
+    whys: list[str] = []
+    usable = []
+    for g in groups:
+        err = network_error(c.groups[g], inst)
+        if err:
+            msgs.append(err)
+            whys.append(err)
+        else:
+            usable.append(g)
+    results: dict[int, Solution | str] = {
+        g: search_group(c, everything, g, inst, required_nodes, restrict, opts) for g in usable
+    }
+    good: list[tuple[int, float, int]] = []
+    for g in usable:
+        group, sol = c.groups[g], results[g]
+        if isinstance(sol, str):
+            msgs.append(f"Group {group.name}: error {sol}")
+            whys.append(f"group {group.name}: {sol}")
+            continue
+        msgs.append(f"Group {group.name} ({group.policy}): {describe(c, sol)}")
+        if sol.found and group.policy != "unallocable":
+            good.append((group.rank, sol.score, -g))
+        elif not sol.found:
+            whys.append(explain(c, group, sol))
+        else:
+            whys.append(f"group {group.name}: unallocable")
+    if not good:
+        if not groups:
+            return Placement(text="no node group has any node", score_before=before)
+        return Placement(text=", ".join(msgs), why="; ".join(whys), score_before=before)
+    _, _, neg = min(good)
+    g = -neg
+    sol = results[g]
+    assert isinstance(sol, Solution)
+    text = f"Selected group: {c.groups[g].name}, " + ", ".join(msgs)
+    return Placement(sol.nodes, text, group=g, score_before=before, score_after=sol.score, messages=msgs)

@@ -1,0 +1,239 @@
+"""hail's cluster score (ALGORITHM.md section 4): 20 weighted components, lower is better.
+
+Per-node component values come from `component_values`, which works on arrays, so the same
+code scores the current nodes and any number of "what if" versions of them at once.
+Statistics are kept as hail keeps them (count, sum, variance) and updated with hail's
+formula, so that scores match hail's to the last bit in the common cases.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.cluster.model import BoolArray, Cluster, FloatArray, IntArray
+
+# (weight, name, kind): kind is "std" (online), "sum" (online), "off" (sum over offline
+# nodes) or "map" (location/exclusion pairs). Order matters: it is hail's summation order.
+COMPONENTS: tuple[tuple[float, str, str], ...] = (
+    (0.5, "free_mem_cv", "std"),
+    (0.5, "free_disk_cv", "std"),
+    (1.0, "n1_cnt", "sum"),
+    (1.0, "reserved_mem_cv", "std"),
+    (4.0, "offline_all_cnt", "off"),
+    (16.0, "offline_pri_cnt", "off"),
+    (0.5, "vcpu_ratio_cv", "std"),
+    (1.0, "cpu_load_cv", "std"),
+    (1.0, "mem_load_cv", "std"),
+    (1.0, "disk_load_cv", "std"),
+    (1.0, "net_load_cv", "std"),
+    (2.0, "pri_tags_score", "sum"),
+    (0.5, "spindles_cv", "std"),
+    (0.5, "free_mem_cv_forth", "std"),
+    (0.5, "free_disk_cv_forth", "std"),
+    (0.5, "vcpu_ratio_cv_forth", "std"),
+    (0.5, "spindles_cv_forth", "std"),
+    (1.0, "location_score", "sum"),
+    (1.0, "location_exclusion_score", "map"),
+    (0.25, "reserved_mem_rtotal", "sum"),
+)
+WEIGHTS = np.array([w for w, _, _ in COMPONENTS])
+STD = np.array([k == "std" for _, _, k in COMPONENTS])
+ONLINE = np.array([k != "off" for _, _, k in COMPONENTS])
+MAP_ROW = 18
+K = len(COMPONENTS)
+
+
+@dataclass
+class NodeFields:
+    """The node figures the score reads; arrays of any (broadcastable) shape."""
+
+    unalloc: NDArray[np.int64] | NDArray[np.float64]
+    t_mem: FloatArray
+    f_dsk: IntArray
+    t_dsk: FloatArray
+    excl: BoolArray
+    f_sp: IntArray
+    t_sp: IntArray
+    fail_n1: BoolArray
+    p_cnt: IntArray
+    s_cnt: IntArray
+    r_mem: IntArray
+    u_cpu: IntArray
+    t_cpu: FloatArray
+    conflicts: IntArray
+    i_sp: FloatArray
+    hi_sp: FloatArray
+    f_mem_forth: IntArray
+    loc_score: IntArray
+
+
+def node_fields(c: Cluster, idx: IntArray | slice) -> NodeFields:
+    n = c.nodes
+    return NodeFields(
+        unalloc=n.unalloc_mem()[idx],
+        t_mem=n.t_mem[idx],
+        f_dsk=n.f_dsk[idx],
+        t_dsk=n.t_dsk[idx],
+        excl=n.excl[idx],
+        f_sp=n.f_sp[idx],
+        t_sp=n.t_sp[idx],
+        fail_n1=n.fail_n1[idx],
+        p_cnt=n.p_cnt[idx],
+        s_cnt=n.s_cnt[idx],
+        r_mem=n.r_mem[idx],
+        u_cpu=n.u_cpu[idx],
+        t_cpu=n.t_cpu[idx],
+        conflicts=n.conflicts[idx],
+        i_sp=n.i_sp[idx],
+        hi_sp=n.hi_sp[idx],
+        f_mem_forth=n.f_mem_forth[idx],
+        loc_score=n.loc_score[idx],
+    )
+
+
+def component_values(f: NodeFields) -> FloatArray:
+    """Per-node values of the 20 components, stacked on a new first axis (the map row is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_mem = f.unalloc / f.t_mem
+        p_dsk = np.where(
+            f.excl,
+            np.where(f.t_sp == 0, 1.0, f.f_sp / np.where(f.t_sp == 0, 1, f.t_sp)),
+            np.where(f.t_dsk == 0, 1.0, f.f_dsk / np.where(f.t_dsk == 0, 1, f.t_dsk)),
+        )
+        p_rem = f.r_mem / f.t_mem
+        p_cpu = f.u_cpu / f.t_cpu
+        spindles = np.where(f.excl, 0.0, f.i_sp / f.hi_sp)
+        p_mem_forth = f.f_mem_forth / f.t_mem
+    pri = f.p_cnt.astype(np.float64)
+    both = (f.p_cnt + f.s_cnt).astype(np.float64)
+    n1 = np.where(f.fail_n1, both, 0.0)
+    zeros = np.zeros_like(p_mem)
+    rows = [
+        p_mem, p_dsk, n1, p_rem, both, pri, p_cpu, pri, pri, both, pri,
+        f.conflicts.astype(np.float64), spindles, p_mem_forth, p_dsk, p_cpu, spindles,
+        f.loc_score.astype(np.float64), zeros, p_rem,
+    ]  # fmt: skip
+    return np.stack([np.broadcast_to(r, p_mem.shape) for r in rows]).astype(np.float64)
+
+
+@dataclass
+class Stats:
+    """hail's `Statistics` for every component: count, sum and variance (std rows) or sum."""
+
+    count: float
+    total: FloatArray  # shape (K, ...) : sums (for std rows the sum of values)
+    var: FloatArray  # shape (K, ...) : variance for std rows, unused otherwise
+    loc_excl: Counter[tuple[str, str]]
+
+    def score(self) -> FloatArray:
+        """Weighted sum in hail's order (a left fold starting at 0)."""
+        acc = np.zeros(self.total.shape[1:])
+        for k in range(K):
+            value = np.sqrt(self.var[k]) if STD[k] else self.total[k]
+            acc = acc + WEIGHTS[k] * value
+        return acc
+
+
+def _fold(values: FloatArray) -> float:
+    """Left-to-right sum, as Haskell's foldl (NumPy's sum is pairwise and differs)."""
+    return float(np.add.accumulate(values)[-1]) if values.size else 0.0
+
+
+def map_value(m: Counter[tuple[str, str]]) -> float:
+    return float(sum(m.values()) - len(m))
+
+
+def stats_of(c: Cluster, idx: IntArray) -> Stats:
+    """Exact statistics of a node list (hail's compClusterStatistics)."""
+    offline = c.nodes.offline[idx]
+    online_idx = idx[~offline]
+    values_on = component_values(node_fields(c, online_idx))
+    values_off = component_values(node_fields(c, idx[offline]))
+    total = np.zeros(K)
+    var = np.zeros(K)
+    count = float(len(online_idx))
+    loc_excl: Counter[tuple[str, str]] = Counter()
+    for i in online_idx:
+        if c.nodes.loc_excl[i]:
+            loc_excl.update(c.nodes.loc_excl[i])
+    if count == 0:  # hail: no online node collapses every component to nothing
+        return Stats(0.0, total, var, loc_excl)
+    for k in range(K):
+        row = values_on[k] if ONLINE[k] else values_off[k]
+        total[k] = _fold(row)
+        if STD[k]:
+            mean = total[k] / count
+            var[k] = _fold((row - mean) ** 2) / count
+    total[MAP_ROW] = map_value(loc_excl)
+    return Stats(count, total, var, loc_excl)
+
+
+def score_of(c: Cluster, idx: IntArray) -> float:
+    return float(stats_of(c, idx).score())
+
+
+def update(
+    stats: Stats,
+    old: FloatArray,
+    new: FloatArray,
+    map_delta: FloatArray | float = 0.0,
+    online: BoolArray | bool = True,
+) -> Stats:
+    """Replace one node's values `old` (shape (K,) or (K, ...)) by `new` (shape (K, ...)),
+    as hail's updateStatistics: an online node changes the online components, an offline
+    one the offline sums. `map_delta` is the change of the location/exclusion map value."""
+    shape = (K,) + (1,) * (new.ndim - 1)
+    old = old.reshape(shape) if old.ndim == 1 else old
+    total = stats.total.reshape(shape) if stats.total.ndim == 1 else stats.total
+    var = stats.var.reshape(shape) if stats.var.ndim == 1 else stats.var
+    rows_on = ONLINE.reshape(shape)
+    chosen = rows_on if online is True else np.where(np.asarray(online), rows_on, ~rows_on)
+    n = stats.count
+    ds = new - old
+    dss = new * new - old * old
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dnnvar = (n * dss - 2 * total * ds) - ds * ds
+        new_var = np.where(chosen & STD.reshape(shape), np.maximum(0.0, var + dnnvar / (n * n)), var)
+    new_total = np.where(chosen, total + ds, total)
+    new_total[MAP_ROW] = total[MAP_ROW] + map_delta
+    return Stats(n, new_total, np.broadcast_to(new_var, new_total.shape).copy(), stats.loc_excl)
+
+
+def map_delta(c: Cluster, stats: Stats, idx: IntArray, excl_tags: tuple[str, ...]) -> FloatArray:
+    """Change of the location/exclusion map value when an instance with `excl_tags`
+    becomes primary on each node of `idx` (a pair already in the map adds 1)."""
+    if not excl_tags or not stats.loc_excl:
+        return np.zeros(len(idx))
+    known = stats.loc_excl
+    return np.array(
+        [sum((loc, ex) in known for loc in c.nodes.loc_tags[i] for ex in excl_tags) for i in idx],
+        dtype=np.float64,
+    )
+
+
+def exact_score_replacing(
+    c: Cluster, idx: IntArray, node: int, new_values: FloatArray, map_total: float
+) -> float:
+    """Score of the node list with one node's component values replaced, recomputed from
+    scratch in hail's order (used to break near-ties exactly as hail's compCV does)."""
+    offline = c.nodes.offline[idx]
+    online_idx = idx[~offline]
+    values_on = component_values(node_fields(c, online_idx))
+    pos = int(np.flatnonzero(online_idx == node)[0])
+    values_on[:, pos] = new_values
+    values_off = component_values(node_fields(c, idx[offline]))
+    count = float(len(online_idx))
+    acc = 0.0
+    for k in range(K):
+        row = values_on[k] if ONLINE[k] else values_off[k]
+        total = _fold(row)
+        if STD[k]:
+            value = float(np.sqrt(_fold((row - total / count) ** 2) / count))
+        else:
+            value = map_total if k == MAP_ROW else total
+        acc = acc + WEIGHTS[k] * value
+    return acc

@@ -1,0 +1,209 @@
+"""The candidate search inside one node list (hail's `tryAlloc`, ALGORITHM.md 5.1).
+
+All candidates (nodes, or primary/secondary pairs) are checked and scored at once on
+arrays; the global N+1 check, when on, is then run on the best candidates in hail's order
+(lowest score first, equal scores: the later candidate first) until one passes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields as dc_fields
+
+import numpy as np
+
+from app.cluster.model import NO_NODE, Cluster, FloatArray, InstanceSpec, IntArray
+from app.engine.capacity import CapacityCheck
+from app.engine.failures import Fail
+from app.engine.nodeops import Effect, primary_effect, secondary_effect
+from app.engine.policy import policy_failure
+from app.engine.score import (
+    MAP_ROW,
+    NodeFields,
+    Stats,
+    component_values,
+    exact_score_replacing,
+    map_delta,
+    node_fields,
+    stats_of,
+    update,
+)
+
+PAIR_CHUNK = 65536  # pairs scored per block: bounds memory on very large groups
+
+
+@dataclass
+class Solution:
+    """The outcome of one search: the chosen nodes, or why every candidate failed."""
+
+    nodes: tuple[int, ...] = ()
+    score: float = 0.0
+    successes: int = 0
+    fails: Counter[Fail] = field(default_factory=Counter)
+    # per node: the first failure it caused as a primary (for explanations)
+    node_fails: dict[int, Fail] = field(default_factory=dict)
+    candidates: int = 0
+
+    @property
+    def found(self) -> bool:
+        return bool(self.nodes)
+
+
+def policy_codes(c: Cluster, idx: IntArray, inst: InstanceSpec) -> IntArray:
+    """The ipolicy failure (0 = fits) of `inst` on each node, by its group and storage."""
+    memo: dict[tuple[int, bool], int] = {}
+    out = np.zeros(len(idx), dtype=np.int64)
+    for k, node in enumerate(idx):
+        key = (int(c.nodes.group[node]), bool(c.nodes.excl[node]))
+        if key not in memo:
+            why = policy_failure(inst, c.groups[key[0]].ipolicy, key[1])
+            memo[key] = int(why) if why else 0
+        out[k] = memo[key]
+    return out
+
+
+def _take(f: NodeFields, sel: IntArray) -> NodeFields:
+    return NodeFields(**{x.name: np.asarray(getattr(f, x.name))[..., sel] for x in dc_fields(f)})
+
+
+def _ranked(scores: FloatArray, exact: Callable[[int], float] | None = None) -> Iterator[int]:
+    """Candidate positions in hail's order. With `exact`, near-equal scores are recomputed
+    the way hail computes them, so that exact ties are broken as hail breaks them."""
+    order = np.lexsort((-np.arange(len(scores)), scores))
+    if exact is None:
+        yield from (int(i) for i in order)
+        return
+    k = 0
+    while k < len(order):
+        first = scores[order[k]]
+        tol = 1e-9 * max(1.0, abs(float(first)))
+        end = k + 1
+        while end < len(order) and scores[order[end]] - first <= tol:
+            end += 1
+        group = [int(i) for i in order[k:end]]
+        if len(group) > 1:
+            group.sort(key=lambda i: (exact(i), -i))
+        yield from group
+        k = end
+
+
+def _fail_counts(codes: IntArray) -> Counter[Fail]:
+    values, counts = np.unique(codes[codes > 0], return_counts=True)
+    return Counter({Fail(int(v)): int(n) for v, n in zip(values, counts, strict=True)})
+
+
+def search_single(
+    c: Cluster,
+    node_list: IntArray,
+    cands: IntArray,
+    inst: InstanceSpec,
+    force: bool,
+    capacity: bool,
+) -> Solution:
+    eff = primary_effect(c, cands, inst, force)
+    pol = policy_codes(c, cands, inst)
+    codes = np.where(pol > 0, pol, eff.fail)
+    sol = Solution(fails=_fail_counts(codes), candidates=len(cands))
+    sol.node_fails = {int(n): Fail(int(x)) for n, x in zip(cands, codes, strict=True) if x}
+    ok = np.flatnonzero(codes == 0)
+    if len(ok) == 0:
+        return sol
+    stats = stats_of(c, node_list)
+    nodes = cands[ok]
+    new = component_values(_take(eff.fields, ok))
+    delta = map_delta(c, stats, nodes, inst.excl_tags)
+    scores = update(stats, component_values(node_fields(c, nodes)), new, delta).score()
+
+    def exact(j: int) -> float:
+        total = float(stats.total[MAP_ROW] + (delta[j] if np.ndim(delta) else delta))
+        return exact_score_replacing(c, node_list, int(nodes[j]), new[:, j], total)
+
+    checker = CapacityCheck(c, node_list) if capacity else None
+    dropped = 0
+    for j in _ranked(scores, exact):
+        if checker is None or checker.redundant_with(inst, int(nodes[j])):
+            sol.nodes, sol.score = (int(nodes[j]),), float(scores[j])
+            break
+        dropped += 1
+    sol.successes = len(ok) - dropped
+    if dropped:
+        sol.fails[Fail.N1] += dropped
+    return sol
+
+
+def search_pairs(
+    c: Cluster,
+    node_list: IntArray,
+    primaries: IntArray,
+    secondaries: list[IntArray],
+    inst: InstanceSpec,
+    force: bool,
+    capacity: bool,
+) -> Solution:
+    """Primary/secondary pairs; `secondaries[k]` are the secondaries tried for primaries[k]."""
+    pair_p = np.repeat(primaries, [len(s) for s in secondaries])
+    pair_s = np.concatenate(secondaries) if secondaries else np.zeros(0, dtype=np.int64)
+    sol = Solution(candidates=len(pair_p))
+    pri = primary_effect(c, primaries, inst, force)
+    pol = policy_codes(c, primaries, inst)
+    pri_codes = np.where(pol > 0, pol, pri.fail)
+    sol.node_fails = {int(n): Fail(int(x)) for n, x in zip(primaries, pri_codes, strict=True) if x}
+    stats = stats_of(c, node_list)
+    owner = np.repeat(np.arange(len(primaries)), [len(s) for s in secondaries])
+    scores = np.full(len(pair_p), np.inf)
+    codes = np.repeat(pri_codes, [len(s) for s in secondaries])
+    for lo in range(0, len(pair_p), PAIR_CHUNK):
+        hi = min(lo + PAIR_CHUNK, len(pair_p))
+        _score_pairs(c, stats, pri, pair_p[lo:hi], pair_s[lo:hi], owner[lo:hi], inst, codes[lo:hi],
+                     scores[lo:hi])  # fmt: skip
+    sol.fails = _fail_counts(codes)
+    ok = codes == 0
+    checker = CapacityCheck(c, node_list) if capacity else None
+    dropped = 0
+    while ok.any():
+        masked = np.where(ok, scores, np.inf)
+        best = masked.min()
+        j = int(np.flatnonzero(masked == best)[-1])  # equal scores: the later pair wins
+        p, s = int(pair_p[j]), int(pair_s[j])
+        if checker is None or checker.redundant_with(inst, p, s):
+            sol.nodes, sol.score = (p, s), float(scores[j])
+            break
+        ok[j] = False
+        dropped += 1
+    sol.successes = int((codes == 0).sum()) - dropped
+    if dropped:
+        sol.fails[Fail.N1] += dropped
+    return sol
+
+
+def _score_pairs(
+    c: Cluster,
+    stats: Stats,
+    pri: Effect,
+    pair_p: IntArray,
+    pair_s: IntArray,
+    owner: IntArray,
+    inst: InstanceSpec,
+    codes: IntArray,
+    out: FloatArray,
+) -> None:
+    """Check the secondaries and score the pairs of one block, in place."""
+    sec = secondary_effect(c, pair_p, pair_s, inst)
+    codes[:] = np.where(codes > 0, codes, sec.fail)
+    live = np.flatnonzero(codes == 0)
+    if len(live) == 0:
+        return
+    p, s, k = pair_p[live], pair_s[live], owner[live]
+    loc = np.array([len(c.nodes.loc_tags[a] & c.nodes.loc_tags[b]) for a, b in zip(p, s, strict=True)])
+    pri_fields = _take(pri.fields, k)
+    pri_fields.loc_score = pri_fields.loc_score + loc
+    delta = map_delta(c, stats, p, inst.excl_tags)
+    after_p = update(stats, component_values(node_fields(c, p)), component_values(pri_fields), delta)
+    after_s = update(
+        after_p, component_values(node_fields(c, s)), component_values(_take(sec.fields, live))
+    )
+    out[live] = after_s.score()
+
+
+__all__ = ["NO_NODE", "Solution", "policy_codes", "search_pairs", "search_single"]
