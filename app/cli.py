@@ -33,6 +33,9 @@ def main(argv: list[str]) -> int:
     except IallocdError as exc:
         print(f"iallocd: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: one line for Ganeti to show, never a traceback
+        print(f"iallocd: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     for warning in outcome.warnings:
         print(f"iallocd: warning: {warning}", file=sys.stderr)
     sys.stdout.buffer.write(outcome.body + b"\n")

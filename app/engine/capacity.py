@@ -11,6 +11,7 @@ simulated, the one that failed last time first.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
 from app.engine.moves import failover, failover_to_any, migration_allowed
@@ -22,37 +23,63 @@ from app.engine.nodeops import (
     restore,
     snapshot,
 )
-from app.engine.policy import policy_failure
+from app.engine.policy import policy_codes
 from app.engine.score import NodeFields, component_values, map_delta, node_fields, stats_of, update
 
 MOVABLE = frozenset({"diskless", "sharedfile", "rbd", "ext", "gluster"})
 
 
 class CapacityCheck:
-    """Answers "would the list stay N+1 redundant with this placement?" for one search."""
+    """Answers "would the list stay N+1 redundant with this placement?" for one search.
+
+    Nodes whose DRBD failovers already fail in the current state keep failing unless the
+    placement touches them (the new primary or secondary, or a node failing over onto
+    one of those): such candidates are rejected without simulating anything."""
 
     def __init__(self, c: Cluster, node_list: IntArray) -> None:
         self.base = c
         self.nodes = node_list
         self.last_failed: int | None = None
+        drbd = _drbd_on(c, node_list)
+        self.failing = _drbd_failing(c, drbd)
+        self.fail_onto: dict[int, set[int]] = {}
+        for i in drbd:
+            self.fail_onto.setdefault(int(c.instances.snode[i]), set()).add(int(c.instances.pnode[i]))
 
     def redundant_with(self, inst: InstanceSpec, primary: int, secondary: int = NO_NODE) -> bool:
+        touched = {primary, secondary} | self.fail_onto.get(primary, set())
+        touched |= self.fail_onto.get(secondary, set())
+        if self.failing - touched:
+            return False
         c = self.base.copy()
         place_instance(c, inst, primary, secondary)
         return redundant(c, self.nodes, self)
 
 
-def redundant(c: Cluster, node_list: IntArray, memo: CapacityCheck | None = None) -> bool:
+def _placed_on(c: Cluster, node_list: IntArray) -> BoolArray:
+    """Instances whose primary is in the list (removed instances have no primary)."""
     in_list = np.zeros(len(c.nodes), dtype=bool)
     in_list[node_list] = True
-    insts = c.instances
-    templates = np.array([s.template for s in insts.specs], dtype=object)
-    on_list = in_list[insts.pnode] if len(insts) else np.zeros(0, dtype=bool)
-    drbd = on_list & (templates == "drbd")
-    if not _drbd_failovers_ok(c, np.flatnonzero(drbd)):
+    pnode = c.instances.pnode
+    placed = pnode != NO_NODE
+    out: BoolArray = placed & in_list[np.where(placed, pnode, 0)]
+    return out
+
+
+def _templates(c: Cluster) -> NDArray[np.object_]:
+    return np.array([s.template for s in c.instances.specs], dtype=object)
+
+
+def _drbd_on(c: Cluster, node_list: IntArray) -> IntArray:
+    out: IntArray = np.flatnonzero(_placed_on(c, node_list) & (_templates(c) == "drbd"))
+    return out
+
+
+def redundant(c: Cluster, node_list: IntArray, memo: CapacityCheck | None = None) -> bool:
+    if _drbd_failing(c, _drbd_on(c, node_list)):
         return False
-    others = on_list & (templates != "drbd")
-    hosts = sorted(set(insts.pnode[others].tolist()))
+    others = _placed_on(c, node_list) & (_templates(c) != "drbd")
+    hosts = sorted(set(c.instances.pnode[others].tolist()))
     if memo is not None and memo.last_failed in hosts:
         hosts.remove(memo.last_failed)
         hosts.insert(0, memo.last_failed)
@@ -64,11 +91,12 @@ def redundant(c: Cluster, node_list: IntArray, memo: CapacityCheck | None = None
     return True
 
 
-def _drbd_failovers_ok(c: Cluster, idx: IntArray) -> bool:
-    """Every DRBD instance in `idx` can fail over from its primary to its secondary, all
-    primaries of one node at once (the checks of `move Failover` with soft checks off)."""
+def _drbd_failing(c: Cluster, idx: IntArray) -> set[int]:
+    """Primary nodes whose DRBD instances (of `idx`) cannot all fail over to their
+    secondaries: the checks of `move Failover` with soft checks off, all primaries of one
+    node at once (memory on a secondary is summed over the instances it takes over)."""
     if len(idx) == 0:
-        return True
+        return set()
     n = c.nodes
     insts = c.instances
     src = insts.pnode[idx]
@@ -76,19 +104,17 @@ def _drbd_failovers_ok(c: Cluster, idx: IntArray) -> bool:
     specs = [insts.specs[i] for i in idx]
     mem = np.array([s.memory if s.uses_mem else 0 for s in specs], dtype=np.int64)
     unknown = np.array([s.disk_spindles is None for s in specs], dtype=bool)
-    # memory on each new primary, summed per (old primary, new primary) pair
     key = src * len(n) + dst
-    uniq, inv = np.unique(key, return_inverse=True)
-    need = np.bincount(inv, weights=mem).astype(np.int64)
-    free = n.unalloc_mem()[uniq % len(n)]
-    if np.any(free - need <= 0):
-        return False
-    bad = (n.f_dsk[dst] <= 0) | (n.excl[dst] & (unknown | (n.f_sp[dst] < 0)))
+    _, inv = np.unique(key, return_inverse=True)
+    need = np.bincount(inv, weights=mem).astype(np.int64)[inv]
+    bad = n.unalloc_mem()[dst] - need <= 0
+    bad |= (n.f_dsk[dst] <= 0) | (n.excl[dst] & (unknown | (n.f_sp[dst] < 0)))
     bad |= ~n.offline[src] & (n.f_dsk[src] <= 0)
     bad |= n.excl[src] & (unknown | (n.f_sp[src] < 0))
-    if np.any(bad):
-        return False
-    return all(migration_allowed(c, int(a), int(b)) for a, b in zip(src, dst, strict=True))
+    failing = set(src[bad].tolist())
+    if any(n.mig_tags):
+        failing |= {int(a) for a, b in zip(src, dst, strict=True) if not migration_allowed(c, int(a), int(b))}
+    return failing
 
 
 def can_evacuate(c: Cluster, node: int, node_list: IntArray) -> bool:
@@ -145,12 +171,7 @@ def _best_recreate_target(
     if len(targets) == 0:
         return None
     eff = primary_effect(c, targets, spec, True)
-    policy_ok = np.array(
-        [
-            policy_failure(spec, c.groups[int(c.nodes.group[t])].ipolicy, bool(c.nodes.excl[t])) is None
-            for t in targets
-        ]
-    )
+    policy_ok = policy_codes(c, targets, spec) == 0
     scores = _scores_after(c, node_list, targets, eff.fields, spec.excl_tags)
     pos = _lowest(scores, policy_ok & (eff.fail == 0))
     return None if pos is None else int(targets[pos])

@@ -103,6 +103,8 @@ def primary_effect(
 
 def peer_values(c: Cluster, pidx: IntArray, sidx: IntArray) -> IntArray:
     """Memory each secondary `sidx[k]` already reserves for primary `pidx[k]`."""
+    if len(pidx) <= 64:
+        return np.array([c.nodes.peers[s].get(p, 0) for p, s in zip(pidx, sidx, strict=True)], np.int64)
     n = len(c.nodes)
     keys = [s * n + p for s, peers in enumerate(c.nodes.peers) for p in peers]
     if not keys:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.cluster.model import InstanceSpec
+import numpy as np
+
+from app.cluster.model import Cluster, InstanceSpec, IntArray
 from app.engine.failures import Fail
 from app.protocol.request import IPolicy, ISpec
 
@@ -44,3 +46,16 @@ def policy_failure(inst: InstanceSpec, policy: IPolicy, excl: bool) -> Fail | No
     if inst.template not in policy.disk_templates:
         return Fail.DISK
     return None
+
+
+def policy_codes(c: Cluster, idx: IntArray, inst: InstanceSpec) -> IntArray:
+    """The ipolicy failure (0 = fits) of `inst` on each node, by its group and storage."""
+    memo: dict[tuple[int, bool], int] = {}
+    out = np.zeros(len(idx), dtype=np.int64)
+    for k, node in enumerate(idx):
+        key = (int(c.nodes.group[node]), bool(c.nodes.excl[node]))
+        if key not in memo:
+            why = policy_failure(inst, c.groups[key[0]].ipolicy, key[1])
+            memo[key] = int(why) if why else 0
+        out[k] = memo[key]
+    return out

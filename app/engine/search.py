@@ -17,7 +17,7 @@ from app.cluster.model import NO_NODE, Cluster, FloatArray, InstanceSpec, IntArr
 from app.engine.capacity import CapacityCheck
 from app.engine.failures import Fail
 from app.engine.nodeops import Effect, primary_effect, secondary_effect
-from app.engine.policy import policy_failure
+from app.engine.policy import policy_codes
 from app.engine.score import (
     MAP_ROW,
     NodeFields,
@@ -48,19 +48,6 @@ class Solution:
     @property
     def found(self) -> bool:
         return bool(self.nodes)
-
-
-def policy_codes(c: Cluster, idx: IntArray, inst: InstanceSpec) -> IntArray:
-    """The ipolicy failure (0 = fits) of `inst` on each node, by its group and storage."""
-    memo: dict[tuple[int, bool], int] = {}
-    out = np.zeros(len(idx), dtype=np.int64)
-    for k, node in enumerate(idx):
-        key = (int(c.nodes.group[node]), bool(c.nodes.excl[node]))
-        if key not in memo:
-            why = policy_failure(inst, c.groups[key[0]].ipolicy, key[1])
-            memo[key] = int(why) if why else 0
-        out[k] = memo[key]
-    return out
 
 
 def _take(f: NodeFields, sel: IntArray) -> NodeFields:
