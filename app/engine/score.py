@@ -44,6 +44,7 @@ WEIGHTS = np.array([w for w, _, _ in COMPONENTS])
 STD = np.array([k == "std" for _, _, k in COMPONENTS])
 ONLINE = np.array([k != "off" for _, _, k in COMPONENTS])
 MAP_ROW = 18
+LOCATION_ROW = 17
 K = len(COMPONENTS)
 
 

@@ -13,13 +13,17 @@ from dataclasses import dataclass, field, fields as dc_fields
 
 import numpy as np
 
-from app.cluster.model import NO_NODE, Cluster, FloatArray, InstanceSpec, IntArray
+from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
 from app.engine.capacity import CapacityCheck
 from app.engine.failures import Fail
 from app.engine.nodeops import Effect, primary_effect, secondary_effect
 from app.engine.policy import policy_codes
 from app.engine.score import (
+    LOCATION_ROW,
     MAP_ROW,
+    STD,
+    WEIGHTS,
+    K,
     NodeFields,
     Stats,
     component_values,
@@ -137,26 +141,23 @@ def search_pairs(
     pri_codes = np.where(pol > 0, pol, pri.fail)
     sol.node_fails = {int(n): Fail(int(x)) for n, x in zip(primaries, pri_codes, strict=True) if x}
     stats = stats_of(c, node_list)
+    after_p = _after_primaries(c, stats, pri, primaries, inst)
     owner = np.repeat(np.arange(len(primaries)), [len(s) for s in secondaries])
     scores = np.full(len(pair_p), np.inf)
     codes = np.repeat(pri_codes, [len(s) for s in secondaries])
     for lo in range(0, len(pair_p), PAIR_CHUNK):
         hi = min(lo + PAIR_CHUNK, len(pair_p))
-        _score_pairs(c, stats, pri, pair_p[lo:hi], pair_s[lo:hi], owner[lo:hi], inst, codes[lo:hi],
-                     scores[lo:hi])  # fmt: skip
+        block = slice(lo, hi)
+        _score_pairs(c, after_p, pair_p[block], pair_s[block], owner[block], inst, codes[block],
+                     scores[block])  # fmt: skip
     sol.fails = _fail_counts(codes)
-    ok = codes == 0
     checker = CapacityCheck(c, node_list) if capacity else None
     dropped = 0
-    while ok.any():
-        masked = np.where(ok, scores, np.inf)
-        best = masked.min()
-        j = int(np.flatnonzero(masked == best)[-1])  # equal scores: the later pair wins
+    for j in _pair_order(scores, codes == 0):
         p, s = int(pair_p[j]), int(pair_s[j])
         if checker is None or checker.redundant_with(inst, p, s):
             sol.nodes, sol.score = (p, s), float(scores[j])
             break
-        ok[j] = False
         dropped += 1
     sol.successes = int((codes == 0).sum()) - dropped
     if dropped:
@@ -164,10 +165,48 @@ def search_pairs(
     return sol
 
 
+def _pair_order(scores: FloatArray, ok: BoolArray) -> Iterator[int]:
+    """Feasible pairs best first; equal scores: the later pair (hail keeps the later
+    secondary of a primary and the later primary). Usually the first one is taken, so
+    the full sort is only done when the first few are rejected."""
+    pos = np.flatnonzero(ok)
+    masked = scores[pos]
+    for _ in range(min(4, len(pos))):
+        best = masked.min()
+        j = int(np.flatnonzero(masked == best)[-1])
+        yield int(pos[j])
+        masked[j] = np.inf
+    rest = np.flatnonzero(np.isfinite(masked))
+    for j in rest[np.lexsort((-rest, masked[rest]))]:
+        yield int(pos[j])
+
+
+# Components a DRBD secondary changes: free disk, N+1, reserved memory, disk load, spindles.
+SECONDARY_ROWS = (1, 2, 3, 9, 12, 14, 16, 19)
+
+
+@dataclass
+class _PrimaryStats:
+    """Per primary candidate: statistics after adding the instance there, and the value
+    of every component (what the secondary leaves untouched)."""
+
+    stats: Stats
+    values: FloatArray  # (K, P)
+
+
+def _after_primaries(
+    c: Cluster, stats: Stats, pri: Effect, primaries: IntArray, inst: InstanceSpec
+) -> _PrimaryStats:
+    old = component_values(node_fields(c, primaries))
+    delta = map_delta(c, stats, primaries, inst.excl_tags)
+    after = update(stats, old, component_values(pri.fields), delta)
+    values = np.where(STD[:, None], np.sqrt(after.var), after.total)
+    return _PrimaryStats(after, values)
+
+
 def _score_pairs(
     c: Cluster,
-    stats: Stats,
-    pri: Effect,
+    after_p: _PrimaryStats,
     pair_p: IntArray,
     pair_s: IntArray,
     owner: IntArray,
@@ -175,22 +214,36 @@ def _score_pairs(
     codes: IntArray,
     out: FloatArray,
 ) -> None:
-    """Check the secondaries and score the pairs of one block, in place."""
+    """Check the secondaries and score the pairs of one block, in place. Only the rows a
+    secondary changes are updated per pair (hail's update leaves the others bit-identical)."""
     sec = secondary_effect(c, pair_p, pair_s, inst)
     codes[:] = np.where(codes > 0, codes, sec.fail)
     live = np.flatnonzero(codes == 0)
     if len(live) == 0:
         return
     p, s, k = pair_p[live], pair_s[live], owner[live]
-    loc = np.array([len(c.nodes.loc_tags[a] & c.nodes.loc_tags[b]) for a, b in zip(p, s, strict=True)])
-    pri_fields = _take(pri.fields, k)
-    pri_fields.loc_score = pri_fields.loc_score + loc
-    delta = map_delta(c, stats, p, inst.excl_tags)
-    after_p = update(stats, component_values(node_fields(c, p)), component_values(pri_fields), delta)
-    after_s = update(
-        after_p, component_values(node_fields(c, s)), component_values(_take(sec.fields, live))
-    )
-    out[live] = after_s.score()
+    old_s = component_values(node_fields(c, s))
+    new_s = component_values(_take(sec.fields, live))
+    n = after_p.stats.count
+    acc = np.zeros(len(live))
+    for row in range(K):
+        if row in SECONDARY_ROWS:
+            total = after_p.stats.total[row, k]
+            x, y = old_s[row], new_s[row]
+            ds = y - x
+            if STD[row]:
+                dnnvar = (n * (y * y - x * x) - 2 * total * ds) - ds * ds
+                value = np.sqrt(np.maximum(0.0, after_p.stats.var[row, k] + dnnvar / (n * n)))
+            else:
+                value = total + ds
+        else:
+            value = after_p.values[row, k]
+        if row == LOCATION_ROW and c.nodes.loc_tags and any(c.nodes.loc_tags):
+            value = value + np.array(
+                [len(c.nodes.loc_tags[a] & c.nodes.loc_tags[b]) for a, b in zip(p, s, strict=True)]
+            )
+        acc = acc + WEIGHTS[row] * value
+    out[live] = acc
 
 
 __all__ = ["NO_NODE", "Solution", "policy_codes", "search_pairs", "search_single"]

@@ -35,7 +35,7 @@ def parse_document(data: bytes | str) -> InputDocument:
     """Parse and validate one iallocator input document.
 
     Raises DocumentError (with `errors`, every problem as a (path, reason) pair) on bad input."""
-    if not data.strip():
+    if not data or data.isspace():
         raise DocumentError(DOCUMENT, "empty input")
     try:
         return InputDocument.model_validate_json(data)

@@ -47,7 +47,10 @@ class _WholeNumber:
         cls, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         from_float = core_schema.chain_schema(
-            [core_schema.float_schema(strict=True), core_schema.int_schema(ge=INT_MIN, le=INT_MAX)]
+            [
+                core_schema.float_schema(strict=True),
+                core_schema.int_schema(strict=False, ge=INT_MIN, le=INT_MAX),
+            ]
         )
         return core_schema.union_schema(
             [core_schema.int_schema(strict=True, ge=INT_MIN, le=INT_MAX), from_float],
