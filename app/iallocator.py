@@ -37,9 +37,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def answer(
-    data: bytes, params: Sequence[str] = (), defaults: Sequence[str] = ()
-) -> Outcome:
+def answer(data: bytes, params: Sequence[str] = (), defaults: Sequence[str] = ()) -> Outcome:
     """Answer one iallocator request. `defaults` are parameters that `params` override
     (a cluster's policy). Raises app.protocol.errors.InputError for bad input."""
     started = time.perf_counter()

@@ -7,9 +7,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from app.cluster.model import (
     NO_NODE,
+    OFFLINE,
     RUN_STATE,
     RUNNING,
     Cluster,
@@ -52,25 +54,33 @@ def make_spec(
     run_state: int = RUNNING,
 ) -> InstanceSpec:
     """An engine instance from protocol fields (used for existing and requested instances)."""
-    spindles = [d.spindles for d in inst.disks]
-    disk_spindles = None if any(s is None for s in spindles) else sum(s for s in spindles if s)
+    disk_spindles: int | None = 0
+    for d in inst.disks:
+        if d.spindles is None:
+            disk_spindles = None
+            break
+        disk_spindles += d.spindles  # type: ignore[operator]
+    tags = inst.tags
+    excl = cluster.excl_prefixes
+    desired = cluster.desired_prefixes
     return InstanceSpec(
-        name=name,
-        memory=inst.memory,
-        vcpus=inst.vcpus,
-        dsk=inst.disk_space_total,
-        template=inst.disk_template,
-        spindle_use=inst.spindle_use,
-        disk_sizes=tuple(d.size for d in inst.disks),
-        disk_spindles=disk_spindles,
-        run_state=run_state,
-        excl_tags=tuple(t for t in inst.tags if any(t.startswith(p) for p in cluster.excl_prefixes)),
-        desired_loc=frozenset(
-            t for t in inst.tags if any(t.startswith(p) for p in cluster.desired_prefixes)
-        ),
-        networks=frozenset(n.network for n in inst.nics if n.network),
-        tags=tuple(inst.tags),
+        name,
+        inst.memory,
+        inst.vcpus,
+        inst.disk_space_total,
+        inst.disk_template,
+        inst.spindle_use,
+        tuple(d.size for d in inst.disks),
+        disk_spindles,
+        run_state,
+        tuple(t for t in tags if any(t.startswith(p) for p in excl)) if excl and tags else (),
+        frozenset(t for t in tags if any(t.startswith(p) for p in desired)) if desired and tags else _NONE,
+        frozenset(n.network for n in inst.nics if n.network) if inst.nics else _NONE,
+        tuple(tags),
     )
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def build_cluster(doc: InputDocument, static_kvm_node_memory: int) -> Cluster:
@@ -88,9 +98,7 @@ def build_cluster(doc: InputDocument, static_kvm_node_memory: int) -> Cluster:
     raw = list(doc.nodes.values())
     n = len(raw)
     kvm = bool(doc.enabled_hypervisors) and doc.enabled_hypervisors[0] == "kvm"
-    n_mem = [
-        static_kvm_node_memory if kvm and static_kvm_node_memory > 0 else x.reserved_memory for x in raw
-    ]
+    n_mem = [static_kvm_node_memory if kvm and static_kvm_node_memory > 0 else x.reserved_memory for x in raw]
     excl = np.array([x.ndparams.exclusive_storage for x in raw], dtype=bool)
     t_sp = np.array(
         [x.total_spindles if x.ndparams.exclusive_storage else x.ndparams.spindle_count for x in raw],
@@ -150,52 +158,61 @@ def build_cluster(doc: InputDocument, static_kvm_node_memory: int) -> Cluster:
 def _load_instances(cluster: Cluster, doc: InputDocument) -> None:
     """Place existing instances (hail's setPri/setSec, buildPeers and updateMissing)."""
     nodes = cluster.nodes
-    specs: list[InstanceSpec] = []
-    pnodes: list[int] = []
-    snodes: list[int] = []
-    loc_scores: list[int] = []
-    for name, inst in doc.instances.items():
-        spec = make_spec(name, inst, cluster, RUN_STATE.get(inst.admin_state, RUNNING))
-        p = cluster.node_index[inst.nodes[0]]
-        s = cluster.node_index[inst.nodes[1]] if len(inst.nodes) > 1 else NO_NODE
-        score = len(nodes.loc_tags[p] & nodes.loc_tags[s]) if s != NO_NODE else 0
-        specs.append(spec)
-        pnodes.append(p)
-        snodes.append(s)
-        loc_scores.append(score)
-        # setPri
-        nodes.p_cnt[p] += 1
-        if spec.online:
-            nodes.u_cpu[p] += spec.vcpus
-        if spec.run_state != RUNNING:
-            nodes.f_mem_forth[p] -= spec.memory
-        else:
-            nodes.i_mem[p] += spec.memory
-        if spec.local and not nodes.excl[p]:
-            nodes.i_sp[p] += spec.spindle_use
-        nodes.loc_score[p] += score + len(spec.desired_loc - nodes.loc_tags[p])
-        nodes.p_tags[p].update(spec.excl_tags)
-        nodes.loc_excl[p].update((loc, ex) for loc in nodes.loc_tags[p] for ex in spec.excl_tags)
-        if s != NO_NODE:  # setSec, then buildPeers
-            nodes.s_cnt[s] += 1
-            if spec.local and not nodes.excl[s]:
-                nodes.i_sp[s] += spec.spindle_use
+    index = cluster.node_index
+    specs = [
+        make_spec(name, inst, cluster, RUN_STATE.get(inst.admin_state, RUNNING))
+        for name, inst in doc.instances.items()
+    ]
+    raw = list(doc.instances.values())
+    pnode = np.array([index[i.nodes[0]] for i in raw], dtype=np.int64)
+    snode = np.array([index[i.nodes[1]] if len(i.nodes) > 1 else NO_NODE for i in raw], dtype=np.int64)
+    n = len(nodes)
+    mem = np.array([s.memory for s in specs], dtype=np.int64)
+    state = np.array([s.run_state for s in specs], dtype=np.int64)
+    local = np.array([s.local for s in specs], dtype=bool)
+    use = np.array([s.spindle_use for s in specs], dtype=np.float64)
+    vcpus = np.array([s.vcpus for s in specs], dtype=np.int64)
+    has_sec = snode != NO_NODE
+    sec = snode[has_sec]
+
+    def per_node(where: NDArray[np.int64], weights: object = None) -> NDArray[np.float64]:
+        return np.bincount(where, weights=weights, minlength=n)  # type: ignore[arg-type]
+
+    nodes.p_cnt += per_node(pnode).astype(np.int64)
+    nodes.s_cnt += per_node(sec).astype(np.int64)
+    nodes.u_cpu += per_node(pnode, np.where(state != OFFLINE, vcpus, 0)).astype(np.int64)
+    nodes.i_mem += per_node(pnode, np.where(state == RUNNING, mem, 0)).astype(np.int64)
+    nodes.f_mem_forth -= per_node(pnode, np.where(state != RUNNING, mem, 0)).astype(np.int64)
+    spindles = np.where(local, use, 0.0)
+    nodes.i_sp += per_node(pnode, spindles) + per_node(sec, spindles[has_sec])
+    nodes.i_sp[nodes.excl] = 0.0
+    loc_scores = np.zeros(len(specs), dtype=np.int64)
+    if any(nodes.loc_tags):
+        for i in np.flatnonzero(has_sec):
+            loc_scores[i] = len(nodes.loc_tags[pnode[i]] & nodes.loc_tags[snode[i]])
+    for i, spec in enumerate(specs):
+        p = int(pnode[i])
+        if spec.desired_loc or loc_scores[i]:
+            nodes.loc_score[p] += loc_scores[i] + len(spec.desired_loc - nodes.loc_tags[p])
+        if spec.excl_tags:
+            nodes.p_tags[p].update(spec.excl_tags)
+            nodes.loc_excl[p].update((loc, ex) for loc in nodes.loc_tags[p] for ex in spec.excl_tags)
+    sec_mem = np.where(state != OFFLINE, mem, 0)
+    for p, s, m in zip(pnode[has_sec].tolist(), sec.tolist(), sec_mem[has_sec].tolist(), strict=True):
+        if m:
             peers = nodes.peers[s]
-            peers[p] = peers.get(p, 0) + spec.sec_mem
-    for i, peers in enumerate(nodes.peers):
-        for k in [k for k, v in peers.items() if v == 0]:
-            del peers[k]
-        nodes.r_mem[i] = max(peers.values(), default=0)
+            peers[p] = peers.get(p, 0) + m
+    nodes.r_mem[:] = [max(p.values(), default=0) for p in nodes.peers]
     nodes.conflicts[:] = [sum(t.values()) - len(t) for t in nodes.p_tags]
     nodes.x_mem[:] = (nodes.t_mem_int - nodes.n_mem - nodes.i_mem) - nodes.f_mem
     # hail 3.0.x (the reference) sets the initial N+1 flag from the reported free memory.
     nodes.fail_n1[:] = nodes.f_mem < nodes.r_mem
     cluster.instances = Instances(
         names=list(doc.instances),
-        pnode=np.array(pnodes, dtype=np.int64),
-        snode=np.array(snodes, dtype=np.int64),
+        pnode=pnode,
+        snode=snode,
         specs=specs,
-        loc_score=np.array(loc_scores, dtype=np.int64),
+        loc_score=loc_scores,
     )
     cluster.instance_index = {name: i for i, name in enumerate(doc.instances)}
 

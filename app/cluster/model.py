@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy as _copy
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,9 +44,8 @@ class Group:
         return POLICY_RANK[self.policy]
 
 
-@dataclass(frozen=True)
-class InstanceSpec:
-    """What the checks need of one instance, new or existing."""
+class InstanceSpec(NamedTuple):
+    """What the checks need of one instance, new or existing (a tuple: cheap to build)."""
 
     name: str
     memory: int

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import string
 
 TOKEN_PREFIX = "iad_"
 TOKEN_ID_LENGTH = 8
+# Letters and digits only, so a token or its id never looks like a command-line option.
+_ALPHABET = string.ascii_letters + string.digits
 
 
 def new_token() -> str:
-    """A fresh token: `iad_` and 43 url-safe characters (256 random bits)."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+    """A fresh token: `iad_` and 43 letters or digits (256 random bits)."""
+    return TOKEN_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(43))
 
 
 def token_digest(token: str) -> str:

@@ -7,8 +7,6 @@ secondary, and the global N+1 check sees the instance once, as the converted DRB
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from app.cluster.model import NO_NODE, Cluster
@@ -34,7 +32,7 @@ def allocate_secondary(c: Cluster, req: AllocateSecondaryRequest, opts: EngineOp
     c.instances.pnode[i] = NO_NODE  # the old single-node record is gone
     group = c.group_nodes(int(c.nodes.group[p]))
     secs = group[(group != p) & ~c.nodes.offline[group]]
-    drbd = replace(spec, template="drbd")
+    drbd = spec._replace(template="drbd")
     sol = search_pairs(c, everything, np.array([p]), [secs], drbd, opts.ignore_soft_errors,
                        opts.capacity_checks)  # fmt: skip
     if not sol.found:

@@ -40,9 +40,18 @@ def _test_instances(c: Cluster, group: int) -> list[InstanceSpec]:
     specs.sort(key=lambda s: -s.disk_size)
     return [
         InstanceSpec(
-            name="test", memory=s.memory_size, vcpus=s.cpu_count, dsk=s.disk_size, template="plain",
-            spindle_use=s.spindle_use, disk_sizes=(), disk_spindles=0, run_state=RUNNING,
-            excl_tags=(), desired_loc=frozenset(), networks=frozenset(),
+            name="test",
+            memory=s.memory_size,
+            vcpus=s.cpu_count,
+            dsk=s.disk_size,
+            template="plain",
+            spindle_use=s.spindle_use,
+            disk_sizes=(),
+            disk_spindles=0,
+            run_state=RUNNING,
+            excl_tags=(),
+            desired_loc=frozenset(),
+            networks=frozenset(),
         )  # fmt: skip
         for s in specs
     ]
@@ -160,7 +169,9 @@ def place_dedicated(
             continue
         cands = candidates(c, g, restrict)
         if len(cands) < required_nodes:
-            msgs.append(f"Group {group.name}: error {'No online nodes' if required_nodes == 1 else 'Not enough online nodes'}")
+            msgs.append(
+                f"Group {group.name}: error {'No online nodes' if required_nodes == 1 else 'Not enough online nodes'}"
+            )
             continue
         res = results[g] = _search(c, g, inst, required_nodes, cands, opts)
         msgs.append(f"Group {group.name} ({group.policy}): {_describe(c, res)}")

@@ -49,9 +49,7 @@ def multi_allocate(c: Cluster, req: MultiAllocateRequest, opts: EngineOptions) -
         names = [c.nodes.names[n] for n in pl.nodes]
         allocated.append([entry.name, names])
         chosen.extend(names)
-    summary = (
-        f"{len(failures)} instances failed to allocate and {len(allocated)} were allocated successfully"
-    )
+    summary = f"{len(failures)} instances failed to allocate and {len(allocated)} were allocated successfully"
     detail = f" ({'; '.join(reasons)})" if reasons else ""
     names = [e.name for e in req.instances]
     if req.instances and not allocated:

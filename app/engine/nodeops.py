@@ -272,7 +272,9 @@ def remove_secondary(c: Cluster, node: int, inst: InstanceSpec, primary: int) ->
     n.s_cnt[node] -= 1
 
 
-def _subtract(counter: Counter[str] | Counter[tuple[str, str]], keys: list[tuple[str, str]] | tuple[str, ...]) -> None:
+def _subtract(
+    counter: Counter[str] | Counter[tuple[str, str]], keys: list[tuple[str, str]] | tuple[str, ...]
+) -> None:
     for key in keys:
         counter[key] -= 1  # type: ignore[index]
         if counter[key] <= 0:  # type: ignore[index]

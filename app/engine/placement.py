@@ -41,9 +41,7 @@ def network_error(group: Group, inst: InstanceSpec) -> str | None:
     return f"group {group.name} is not connected to a network required by instance {inst.name}"
 
 
-def candidates(
-    c: Cluster, group: int, restrict: tuple[str, ...] | None
-) -> IntArray:
+def candidates(c: Cluster, group: int, restrict: tuple[str, ...] | None) -> IntArray:
     """Online nodes of the group in input order, optionally restricted by name (3.6)."""
     nodes = c.group_nodes(group)
     nodes = nodes[~c.nodes.offline[nodes]]

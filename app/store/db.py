@@ -8,7 +8,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -31,7 +32,7 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -51,3 +52,10 @@ def ping(engine: Engine) -> None:
     """Raise if the database does not answer."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+def insert_for(session: Session, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT with ON CONFLICT clauses (both backends spell them the same way)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)

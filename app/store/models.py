@@ -7,7 +7,7 @@ Times are timezone-aware UTC on every backend (SQLite stores them naive, in UTC)
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -23,7 +23,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    MappedColumn,
+    column_property,
+    mapped_column,
+    relationship,
+)
 
 NAME_LENGTH = 255
 
@@ -73,9 +80,7 @@ class Token(Base):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     id: Mapped[str] = mapped_column(String(16))
-    cluster_name: Mapped[str] = mapped_column(
-        ForeignKey("clusters.name", ondelete="CASCADE"), index=True
-    )
+    cluster_name: Mapped[str] = mapped_column(ForeignKey("clusters.name", ondelete="CASCADE"), index=True)
     created: Mapped[datetime] = mapped_column(default=utcnow)
     cluster: Mapped[Cluster] = relationship(back_populates="tokens")
 
@@ -121,7 +126,8 @@ class Decision(Base):
     document_sha256: Mapped[str] = mapped_column(String(64), index=True)
     document_size: Mapped[int] = mapped_column(Integer)
     document: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # zlib
-    document_kept: Mapped[bool] = column_property(document.column.is_not(None))
+    # In the class body `document` is still the MappedColumn.
+    document_kept: Mapped[bool] = column_property(cast("MappedColumn[Any]", document).column.is_not(None))
     instances: Mapped[list[DecisionInstance]] = relationship(
         cascade="all, delete-orphan", order_by="DecisionInstance.position", lazy="selectin"
     )
@@ -136,8 +142,6 @@ class DecisionInstance(Base):
 
     __tablename__ = "decision_instances"
 
-    decision_id: Mapped[str] = mapped_column(
-        ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True
-    )
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)

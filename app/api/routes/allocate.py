@@ -1,0 +1,199 @@
+"""POST /allocate: what the shim calls. Read, authorise, answer in the engine pool, record, reply.
+
+The decision is stored before the answer leaves: if the store fails, the request fails (503).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.body import read_document
+from app.api.deps import Principal, PrincipalDep, Service, ServiceDep
+from app.api.errors import ApiError, ErrorLocation, responses
+from app.api.examples import ALLOCATE_ANSWER, ALLOCATE_REQUEST
+from app.api.schemas import AllocateResponse
+from app.core.engine_pool import Busy, EngineUnavailable
+from app.core.logging import request_id_var
+from app.core.worker import Crashed, Decided, Rejected, decide, peek_cluster_name, read_cluster_name
+from app.store.clusters import ClusterPolicy, cluster_policy, ensure_cluster, get_cluster
+from app.store.decisions import record_decision
+from app.store.models import ClusterState, Decision, DecisionInstance, utcnow
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["allocate"])
+
+ParamsQuery = Annotated[
+    list[str] | None,
+    Query(
+        alias="param",
+        description="The parameters Ganeti passed to the shim, one per `param` (request wins over policy)",
+        examples=[["--ignore-soft-errors", "--restrict-allocation-to=node1,node2"]],
+    ),
+]
+
+
+@router.post(
+    "/allocate",
+    response_class=Response,
+    responses={
+        200: {
+            "model": AllocateResponse,
+            "description": "The iallocator answer, byte for byte; `success: false` when no placement fits",
+            "content": {"application/json": {"example": ALLOCATE_ANSWER}},
+            "headers": {
+                "X-Iallocd-Decision-Id": {
+                    "description": "Id of the recorded decision",
+                    "schema": {"type": "string"},
+                },
+            },
+        },
+        **responses(400, 401, 403, 413, 415, 422, 429, 500, 503, 504),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The iallocator input document Ganeti wrote (Content-Encoding: gzip accepted)",
+            "content": {"application/json": {"schema": {"type": "object"}, "example": ALLOCATE_REQUEST}},
+        }
+    },
+)
+async def allocate(
+    request: Request, principal: PrincipalDep, service: ServiceDep, params: ParamsQuery = None
+) -> Response:
+    """Answer one iallocator request for the token's cluster and record the decision."""
+    started = time.perf_counter()
+    settings = service.settings
+    data = await read_document(request, settings.max_body_bytes)
+    cluster = await _cluster_of(principal, data, service)
+    policy = await anyio.to_thread.run_sync(_policy, service, cluster)
+    given = list(params or [])
+    try:
+        result = await service.pool.run(
+            cluster,
+            settings.request_timeout,
+            decide,
+            service.answer,
+            data,
+            given,
+            policy.params,
+            settings.document_max_bytes,
+        )
+    except TimeoutError:
+        raise ApiError(504, "timeout", f"no answer within {settings.request_timeout} s") from None
+    except Busy:
+        raise ApiError(
+            429, "busy", f"too many requests queued for {cluster!r}", **{"Retry-After": "1"}
+        ) from None
+    except EngineUnavailable:
+        raise ApiError(503, "engine_unavailable", "an engine process died; retry") from None
+    if isinstance(result, Rejected):
+        raise ApiError(400, result.code, [ErrorLocation(loc=result.loc, msg=result.msg)])
+    if isinstance(result, Crashed):
+        log.error("engine error: %s\n%s", result.error, result.trace)
+        raise ApiError(500, "internal", "the engine failed on this request; see the service log")
+    if result.cluster_name != cluster:  # the parsed document has the last word (duplicate keys...)
+        raise ApiError(403, "forbidden", f"the document is for {result.cluster_name!r}, not {cluster!r}")
+    latency_ms = (time.perf_counter() - started) * 1000
+    decision_id = await anyio.to_thread.run_sync(_record, service, result, cluster, given, policy, latency_ms)
+    _observe(service, result, cluster, latency_ms, decision_id)
+    return Response(
+        result.body, media_type="application/json", headers={"X-Iallocd-Decision-Id": decision_id}
+    )
+
+
+async def _cluster_of(principal: Principal, data: bytes, service: Service) -> str:
+    """The cluster the request is for: the token's, or (admin token) the document's."""
+    name = peek_cluster_name(data)
+    if principal.cluster is not None:
+        if name is not None:
+            principal.check_cluster(name)
+        return principal.cluster
+    if name is None:
+        read = await anyio.to_thread.run_sync(read_cluster_name, data)
+        if isinstance(read, Rejected):
+            raise ApiError(400, read.code, [ErrorLocation(loc=read.loc, msg=read.msg)])
+        name = read
+    return name
+
+
+def _policy(service: Service, cluster: str) -> ClusterPolicy:
+    with service.sessions() as session:
+        found = get_cluster(cluster, session=session)
+        if found is not None:
+            return cluster_policy(found)
+        if not service.settings.allow_unknown_clusters:
+            raise ApiError(403, "forbidden", f"cluster {cluster!r} is not registered")
+        ensure_cluster(cluster, session=session)
+        return ClusterPolicy()
+
+
+def _record(
+    service: Service,
+    result: Decided,
+    cluster: str,
+    params: list[str],
+    policy: ClusterPolicy,
+    latency_ms: float,
+) -> str:
+    now = utcnow()
+    decision = Decision(
+        id=uuid.uuid4().hex,
+        created=now,
+        cluster=cluster,
+        request_id=request_id_var.get() or "",
+        request_type=result.request_type,
+        success=result.success,
+        info=result.info,
+        nodes=result.nodes,
+        params=params,
+        defaults=policy.params,
+        warnings=result.warnings,
+        score_before=result.score_before,
+        score_after=result.score_after,
+        engine_version=result.engine_version,
+        latency_ms=latency_ms,
+        engine_seconds=result.engine_seconds,
+        document_sha256=result.document_sha256,
+        document_size=result.document_size,
+        document=result.document if service.settings.store_documents else None,
+        instances=[DecisionInstance(position=i, name=name) for i, name in enumerate(result.instances)],
+    )
+    state = ClusterState(
+        cluster_name=cluster,
+        updated=now,
+        decision_id=decision.id,
+        summary=result.summary.model_dump(),
+        score_before=result.score_before,
+        score_after=result.score_after,
+        document=result.document,
+    )
+    with service.sessions() as session:
+        record_decision(decision, state, session=session)
+    return decision.id
+
+
+def _observe(service: Service, result: Decided, cluster: str, latency_ms: float, decision_id: str) -> None:
+    metrics = service.metrics
+    metrics.allocate_seconds.labels(request_type=result.request_type, cluster=cluster).observe(
+        latency_ms / 1000
+    )
+    metrics.engine_seconds.labels(request_type=result.request_type).observe(result.engine_seconds)
+    if not result.success:
+        metrics.placement_failed(result.info)
+    log.info(
+        "decision",
+        extra={
+            "cluster": cluster,
+            "decision_id": decision_id,
+            "request_type": result.request_type,
+            "success": result.success,
+            "nodes": result.nodes,
+            "latency_ms": round(latency_ms, 2),
+        },
+    )

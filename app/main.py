@@ -1,0 +1,102 @@
+"""Builds the FastAPI app. Nothing is opened at import: the lifespan migrates the database and starts
+the engine pool; `app.serve` runs it under uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from importlib.metadata import version
+
+import anyio.to_thread
+from fastapi import FastAPI
+from sqlalchemy import make_url
+
+from app.api.deps import Service
+from app.api.errors import install_error_handlers
+from app.api.main import api_router
+from app.api.middleware import RequestContextMiddleware
+from app.core.config import Settings, get_settings
+from app.core.engine_pool import EnginePool
+from app.core.metrics import Metrics
+from app.core.worker import AnswerFn
+from app.store.db import create_db_engine, migrate, session_factory
+from app.store.decisions import purge_documents
+from app.store.models import utcnow
+
+log = logging.getLogger(__name__)
+PURGE_EVERY = 3600.0
+
+DESCRIPTION = """\
+An iallocator for Ganeti clusters, shared by many clusters. Ganeti reaches `POST /allocate` through
+the `iallocd` shim; operators query clusters and the decision history. Authenticate with
+`Authorization: Bearer <token>`: a cluster's token, or the admin token. Errors are JSON
+`{"error": code, "detail": ...}`.
+"""
+
+
+def _engine_answer() -> AnswerFn:
+    from app.iallocator import answer
+
+    return answer
+
+
+def _purge(service: Service) -> int:
+    older_than = utcnow() - timedelta(days=service.settings.document_retention_days)
+    with service.sessions() as session:
+        return purge_documents(older_than=older_than, session=session)
+
+
+async def _purge_forever(service: Service) -> None:
+    """Drop kept documents past the retention period, at start and then hourly."""
+    while service.settings.document_retention_days > 0:
+        try:
+            purged = await anyio.to_thread.run_sync(_purge, service)
+            if purged:
+                log.info("purged %d kept documents", purged)
+        except Exception:
+            log.exception("document purge failed")
+        await asyncio.sleep(PURGE_EVERY)
+
+
+def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = None) -> FastAPI:
+    """The service. `answer` replaces app.iallocator.answer (tests); it must be a module-level
+    function, since it runs in the engine processes."""
+    settings = settings or get_settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        answer_fn = answer or _engine_answer()
+        engine = create_db_engine(settings.database_url)
+        try:
+            await anyio.to_thread.run_sync(migrate, engine)
+        except Exception as exc:
+            where = make_url(settings.database_url).render_as_string(hide_password=True)
+            log.error("cannot open the database %s: %s", where, exc)
+            raise
+        pool = EnginePool(
+            settings.engine_workers,
+            settings.cluster_concurrency,
+            settings.cluster_queue,
+            answer_fn.__module__,
+        )
+        service = Service(settings, metrics, engine, session_factory(engine), pool, answer_fn)
+        app.state.service = service
+        purger = asyncio.create_task(_purge_forever(service))
+        try:
+            yield
+        finally:
+            purger.cancel()
+            await pool.close()
+            engine.dispose()
+
+    app = FastAPI(title="iallocd", version=version("iallocd"), description=DESCRIPTION, lifespan=lifespan)
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.include_router(api_router)
+    return app

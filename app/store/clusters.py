@@ -1,0 +1,118 @@
+"""The cluster registry: clusters, their policy and their tokens. Write functions commit."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core.security import new_token, token_digest, token_id
+from app.store.db import insert_for
+from app.store.models import Cluster, Token, utcnow
+
+# Ganeti cluster names are host names.
+CLUSTER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
+PARAM_PATTERN = r"^--[A-Za-z0-9][A-Za-z0-9-]*(=.*)?$"
+
+
+class ClusterPolicy(BaseModel):
+    """How a cluster's requests are answered."""
+
+    params: list[str] = Field(
+        default_factory=list,
+        description="Default iallocator parameters (--key[=value]); the request's own parameters win",
+        examples=[["--no-capacity-checks"]],
+    )
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("params")
+    @classmethod
+    def _params_look_like_flags(cls, params: list[str]) -> list[str]:
+        for param in params:
+            if not re.match(PARAM_PATTERN, param):
+                raise ValueError(f"{param!r} is not a --key[=value] parameter")
+        return params
+
+
+class ClusterExists(Exception):
+    """A cluster by that name is registered already."""
+
+
+def get_cluster(name: str, *, session: Session) -> Cluster | None:
+    return session.get(Cluster, name)
+
+
+def list_clusters(*, session: Session) -> list[Cluster]:
+    return list(session.scalars(select(Cluster).order_by(Cluster.name)))
+
+
+def add_cluster(name: str, policy: ClusterPolicy, *, session: Session) -> tuple[Cluster, str]:
+    """Register a cluster with one token; returns the cluster and the token (never stored plain)."""
+    cluster = Cluster(name=name, policy=policy.model_dump())
+    token = new_token()
+    cluster.tokens.append(Token(digest=token_digest(token), id=token_id(token)))
+    session.add(cluster)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ClusterExists(name) from exc
+    return cluster, token
+
+
+def ensure_cluster(name: str, *, session: Session) -> None:
+    """Register `name` without tokens unless it exists (for allow_unknown_clusters)."""
+    values = {"name": name, "created": utcnow(), "policy": ClusterPolicy().model_dump()}
+    session.execute(insert_for(session, Cluster).values(values).on_conflict_do_nothing())
+    session.commit()
+
+
+def remove_cluster(name: str, *, session: Session) -> bool:
+    """Remove a cluster, its tokens and its state; its decisions stay in the history."""
+    cluster = session.get(Cluster, name)
+    if cluster is None:
+        return False
+    session.delete(cluster)
+    session.commit()
+    return True
+
+
+def set_policy(name: str, policy: ClusterPolicy, *, session: Session) -> Cluster | None:
+    cluster = session.get(Cluster, name)
+    if cluster is None:
+        return None
+    cluster.policy = policy.model_dump()
+    session.commit()
+    return cluster
+
+
+def cluster_policy(cluster: Cluster) -> ClusterPolicy:
+    return ClusterPolicy.model_validate(cluster.policy)
+
+
+def add_token(name: str, *, revoke_others: bool, session: Session) -> tuple[Token, str] | None:
+    """A new token for the cluster (optionally revoking the others); None if no such cluster."""
+    if session.get(Cluster, name) is None:
+        return None
+    if revoke_others:
+        session.execute(delete(Token).where(Token.cluster_name == name))
+    plain = new_token()
+    token = Token(digest=token_digest(plain), id=token_id(plain), cluster_name=name)
+    session.add(token)
+    session.commit()
+    return token, plain
+
+
+def revoke_token(name: str, display_id: str, *, session: Session) -> bool:
+    result = session.execute(delete(Token).where(Token.cluster_name == name, Token.id == display_id))
+    session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
+def cluster_for_token(token: str, *, session: Session) -> str | None:
+    """The cluster a bearer token belongs to, or None."""
+    return session.scalar(select(Token.cluster_name).where(Token.digest == token_digest(token)))
