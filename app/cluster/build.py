@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +21,7 @@ from app.cluster.model import (
     InstanceSpec,
     Nodes,
 )
-from app.protocol.request import InputDocument, InstanceSpec as ProtoInstanceSpec
+from app.protocol.document import INSTANCE_DEFAULTS, NODE_DEFAULTS, ClusterDocument, JsonObject
 
 EXCL_PREFIX = "htools:iextags:"
 LOCATION_PREFIX = "htools:nlocation:"
@@ -47,35 +48,33 @@ def _allowed_migrations(cluster_tags: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def make_spec(
-    name: str,
-    inst: ProtoInstanceSpec,
-    cluster: Cluster,
-    run_state: int = RUNNING,
-) -> InstanceSpec:
-    """An engine instance from protocol fields (used for existing and requested instances)."""
+def make_spec(name: str, inst: JsonObject, cluster: Cluster) -> InstanceSpec:
+    """An engine instance from its JSON object (existing instances and requested ones)."""
+    disks = inst.get("disks") or ()
     disk_spindles: int | None = 0
-    for d in inst.disks:
-        if d.spindles is None:
+    for d in disks:
+        spindles = d.get("spindles")
+        if spindles is None:
             disk_spindles = None
             break
-        disk_spindles += d.spindles  # type: ignore[operator]
-    tags = inst.tags
+        disk_spindles += int(spindles)  # type: ignore[operator]
+    tags = inst.get("tags") or ()
+    nics = inst.get("nics") or ()
     excl = cluster.excl_prefixes
     desired = cluster.desired_prefixes
     return InstanceSpec(
         name,
-        inst.memory,
-        inst.vcpus,
-        inst.disk_space_total,
-        inst.disk_template,
-        inst.spindle_use,
-        tuple(d.size for d in inst.disks),
+        int(inst["memory"]),
+        int(inst["vcpus"]),
+        int(inst["disk_space_total"]),
+        inst["disk_template"],
+        int(inst.get("spindle_use", INSTANCE_DEFAULTS["spindle_use"])),
+        tuple(int(d["size"]) for d in disks),
         disk_spindles,
-        run_state,
+        RUN_STATE.get(inst.get("admin_state", "up"), RUNNING),  # hail: unknown means up
         tuple(t for t in tags if any(t.startswith(p) for p in excl)) if excl and tags else (),
         frozenset(t for t in tags if any(t.startswith(p) for p in desired)) if desired and tags else _NONE,
-        frozenset(n.network for n in inst.nics if n.network) if inst.nics else _NONE,
+        frozenset(n["network"] for n in nics if n.get("network")) if nics else _NONE,
         tuple(tags),
     )
 
@@ -83,7 +82,16 @@ def make_spec(
 _NONE: frozenset[str] = frozenset()
 
 
-def build_cluster(doc: InputDocument, static_kvm_node_memory: int) -> Cluster:
+def _live(node: JsonObject) -> bool:
+    return not node["offline"] and node.get("vm_capable", NODE_DEFAULTS["vm_capable"])
+
+
+def _runtime(raw: list[JsonObject], live: list[bool], key: str, dtype: type) -> NDArray[Any]:
+    """A run-time figure of every node; hail reads it only for live nodes (0 otherwise)."""
+    return np.array([x.get(key, 0) if ok else 0 for x, ok in zip(raw, live, strict=True)], dtype=dtype)
+
+
+def build_cluster(doc: ClusterDocument, static_kvm_node_memory: int) -> Cluster:
     groups = [
         Group(uuid, g.name, g.alloc_policy, frozenset(g.networks), g.ipolicy)
         for uuid, g in doc.nodegroups.items()
@@ -97,34 +105,42 @@ def build_cluster(doc: InputDocument, static_kvm_node_memory: int) -> Cluster:
     names = list(doc.nodes)
     raw = list(doc.nodes.values())
     n = len(raw)
-    kvm = bool(doc.enabled_hypervisors) and doc.enabled_hypervisors[0] == "kvm"
-    n_mem = [static_kvm_node_memory if kvm and static_kvm_node_memory > 0 else x.reserved_memory for x in raw]
-    excl = np.array([x.ndparams.exclusive_storage for x in raw], dtype=bool)
-    t_sp = np.array(
-        [x.total_spindles if x.ndparams.exclusive_storage else x.ndparams.spindle_count for x in raw],
-        dtype=np.int64,
+    live = [_live(x) for x in raw]
+    ndparams = [x.get("ndparams") or {} for x in raw]
+    excl = np.array([nd.get("exclusive_storage", False) for nd in ndparams], dtype=bool)
+    t_sp = np.where(
+        excl,
+        _runtime(raw, live, "total_spindles", np.int64),
+        np.array([nd.get("spindle_count", 1) for nd in ndparams], dtype=np.int64),
     )
-    group = np.array([group_pos[x.group] for x in raw], dtype=np.int64)
-    mig = [_node_tags(mig_prefixes, x.tags) for x in raw]
+    t_mem = _runtime(raw, live, "total_memory", np.float64)
+    kvm = bool(doc.enabled_hypervisors) and doc.enabled_hypervisors[0] == "kvm"
+    n_mem = _runtime(raw, live, "reserved_memory", np.int64)
+    if kvm and static_kvm_node_memory > 0:
+        n_mem[:] = static_kvm_node_memory
+    group = np.array([group_pos[x["group"]] for x in raw], dtype=np.int64)
+    node_tags = [x.get("tags") or () for x in raw]
+    mig = [_node_tags(mig_prefixes, t) for t in node_tags]
     rmig = [frozenset(m) | {a for a, b in allowed if b in m} for m in mig]
+    f_mem = _runtime(raw, live, "free_memory", np.int64)
     nodes = Nodes(
         names=names,
         group=group,
-        offline=np.array([not x.live or x.drained for x in raw], dtype=bool),
-        t_mem=np.array([x.total_memory for x in raw], dtype=np.float64),
-        t_mem_int=np.array([int(x.total_memory) for x in raw], dtype=np.int64),
-        n_mem=np.array(n_mem, dtype=np.int64),
-        f_mem=np.array([x.free_memory for x in raw], dtype=np.int64),
+        offline=np.array([not ok or x["drained"] for x, ok in zip(raw, live, strict=True)], dtype=bool),
+        t_mem=t_mem,
+        t_mem_int=np.trunc(t_mem).astype(np.int64),
+        n_mem=n_mem,
+        f_mem=f_mem,
         x_mem=np.zeros(n, dtype=np.int64),
         i_mem=np.zeros(n, dtype=np.int64),
-        f_mem_forth=np.array([x.free_memory for x in raw], dtype=np.int64),
-        t_dsk=np.array([x.total_disk for x in raw], dtype=np.float64),
-        f_dsk=np.array([x.free_disk for x in raw], dtype=np.int64),
-        t_cpu=np.array([x.total_cpus for x in raw], dtype=np.float64),
-        u_cpu=np.array([x.reserved_cpus for x in raw], dtype=np.int64),
+        f_mem_forth=f_mem.copy(),
+        t_dsk=_runtime(raw, live, "total_disk", np.float64),
+        f_dsk=_runtime(raw, live, "free_disk", np.int64),
+        t_cpu=_runtime(raw, live, "total_cpus", np.float64),
+        u_cpu=_runtime(raw, live, "reserved_cpus", np.int64),
         excl=excl,
         t_sp=t_sp,
-        f_sp=np.array([x.free_spindles for x in raw], dtype=np.int64),
+        f_sp=_runtime(raw, live, "free_spindles", np.int64),
         i_sp=np.zeros(n, dtype=np.float64),
         hi_sp=np.array([groups[g].ipolicy.spindle_ratio for g in group], dtype=np.float64) * t_sp,
         vcpu_ratio=np.array([groups[g].ipolicy.vcpu_ratio for g in group], dtype=np.float64),
@@ -136,7 +152,7 @@ def build_cluster(doc: InputDocument, static_kvm_node_memory: int) -> Cluster:
         peers=[{} for _ in range(n)],
         p_tags=[Counter() for _ in range(n)],
         conflicts=np.zeros(n, dtype=np.int64),
-        loc_tags=[_node_tags(loc_prefixes, x.tags) for x in raw],
+        loc_tags=[_node_tags(loc_prefixes, t) for t in node_tags],
         loc_excl=[Counter() for _ in range(n)],
         mig_tags=mig,
         rmig_tags=rmig,
@@ -155,17 +171,14 @@ def build_cluster(doc: InputDocument, static_kvm_node_memory: int) -> Cluster:
     return cluster
 
 
-def _load_instances(cluster: Cluster, doc: InputDocument) -> None:
+def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     """Place existing instances (hail's setPri/setSec, buildPeers and updateMissing)."""
     nodes = cluster.nodes
     index = cluster.node_index
-    specs = [
-        make_spec(name, inst, cluster, RUN_STATE.get(inst.admin_state, RUNNING))
-        for name, inst in doc.instances.items()
-    ]
-    raw = list(doc.instances.values())
-    pnode = np.array([index[i.nodes[0]] for i in raw], dtype=np.int64)
-    snode = np.array([index[i.nodes[1]] if len(i.nodes) > 1 else NO_NODE for i in raw], dtype=np.int64)
+    specs = [make_spec(name, inst, cluster) for name, inst in doc.instances.items()]
+    where = [inst["nodes"] for inst in doc.instances.values()]
+    pnode = np.array([index[w[0]] for w in where], dtype=np.int64)
+    snode = np.array([index[w[1]] if len(w) > 1 else NO_NODE for w in where], dtype=np.int64)
     n = len(nodes)
     mem = np.array([s.memory for s in specs], dtype=np.int64)
     state = np.array([s.run_state for s in specs], dtype=np.int64)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from app.cluster.build import build_cluster
 from app.engine.options import EngineOptions
 from app.engine.reply import Reply
-from app.protocol.request import InputDocument
+from app.protocol.document import ClusterDocument
 
 
-def run_request(doc: InputDocument, opts: EngineOptions) -> Reply:
+def run_request(doc: ClusterDocument, opts: EngineOptions) -> Reply:
     """Answer one request document."""
     from app.engine import dispatch
 

@@ -19,7 +19,7 @@ def restriction(opts: EngineOptions, requested: list[str] | None) -> tuple[str, 
 
 
 def allocate(c: Cluster, req: AllocateRequest, opts: EngineOptions) -> Reply:
-    spec = make_spec(req.name, req, c)
+    spec = make_spec(req.name, req.model_dump(), c)
     restrict = restriction(opts, req.restrict_to_nodes)
     if dedicated_applies(c, req.group_name):
         pl = place_dedicated(c, spec, req.required_nodes, req.group_name, restrict, opts)

@@ -11,6 +11,8 @@ The request fails (`success: false`) only when no entry at all can be placed.
 
 from __future__ import annotations
 
+import numpy as np
+
 from app.cluster.build import make_spec
 from app.cluster.model import NO_NODE, Cluster
 from app.engine.allocate import restriction
@@ -22,8 +24,6 @@ from app.engine.reply import Reply, failed
 from app.engine.score import score_of
 from app.protocol.request import MultiAllocateRequest
 
-import numpy as np
-
 
 def multi_allocate(c: Cluster, req: MultiAllocateRequest, opts: EngineOptions) -> Reply:
     everything = np.arange(len(c.nodes), dtype=np.int64)
@@ -33,7 +33,7 @@ def multi_allocate(c: Cluster, req: MultiAllocateRequest, opts: EngineOptions) -
     reasons: list[str] = []
     chosen: list[str] = []
     for entry in req.instances:
-        spec = make_spec(entry.name, entry, c)
+        spec = make_spec(entry.name, entry.model_dump(), c)
         group = entry.group_name if entry.group_name is not None else req.group_name
         restrict = restriction(opts, entry.restrict_to_nodes)
         if dedicated_applies(c, group):

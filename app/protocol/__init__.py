@@ -3,6 +3,7 @@
 Other layers import from here; `request`, `parse`, `params` and `response` hold the code.
 """
 
+from app.protocol.document import ClusterDocument
 from app.protocol.errors import DocumentError, InputError, ParameterError
 from app.protocol.params import parse_params
 from app.protocol.parse import parse_document
@@ -11,6 +12,7 @@ from app.protocol.request import (
     AllocateSecondaryRequest,
     ChangeGroupRequest,
     Disk,
+    Envelope,
     InputDocument,
     Instance,
     InstanceSpec,
@@ -34,8 +36,10 @@ __all__ = [
     "AllocateRequest",
     "AllocateSecondaryRequest",
     "ChangeGroupRequest",
+    "ClusterDocument",
     "Disk",
     "DocumentError",
+    "Envelope",
     "IPolicy",
     "ISpec",
     "IallocatorResponse",

@@ -1,4 +1,4 @@
-"""Bytes to InputDocument: the one place where pydantic's ValidationError becomes DocumentError.
+"""Bytes to ClusterDocument: the one place where pydantic's ValidationError becomes DocumentError.
 
 Every reason reads `<dotted.path>: <plain reason>`, e.g. `nodes.node3.free_memory: expected an
 integer, got "lots"`; the whole document is named `(document)`.
@@ -10,10 +10,19 @@ import json
 import re
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
+from app.protocol.document import ClusterDocument
 from app.protocol.errors import DocumentError
-from app.protocol.request import REFERENCE_ERROR, REQUEST_TYPES, InputDocument
+from app.protocol.fast import bulk_ok
+from app.protocol.request import (
+    REFERENCE_ERROR,
+    REQUEST_TYPES,
+    Envelope,
+    InputDocument,
+    request_references,
+)
 
 DOCUMENT = "(document)"
 
@@ -31,17 +40,37 @@ _EXPECTED = {
 _GOT_LIMIT = 60
 
 
-def parse_document(data: bytes | str) -> InputDocument:
+def parse_document(data: bytes | str) -> ClusterDocument:
     """Parse and validate one iallocator input document.
 
+    The small parts go through the pydantic models, the bulk through `fast.bulk_ok`; any
+    doubt sends the whole document through the models, which name every problem.
     Raises DocumentError (with `errors`, every problem as a (path, reason) pair) on bad input."""
     if not data or data.isspace():
         raise DocumentError(DOCUMENT, "empty input")
     try:
-        return InputDocument.model_validate_json(data)
+        raw: Any = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raw = None  # pydantic's own JSON parser below says where and why (or reads Infinity)
+    if type(raw) is dict:
+        try:
+            envelope = Envelope.model_validate(raw)
+        except ValidationError:
+            pass
+        else:
+            nodes, instances = raw.get("nodes"), raw.get("instances", {})
+            if bulk_ok(raw, envelope.nodegroups) and not request_references(
+                envelope.request, instances, nodes
+            ):
+                return ClusterDocument.from_parts(envelope, nodes, instances)
+    try:
+        full = InputDocument.model_validate(raw) if raw is not None else InputDocument.model_validate_json(data)
     except ValidationError as exc:
         errors = [_describe(e) for e in exc.errors(include_url=False)]
         raise DocumentError(*errors[0], errors=errors) from exc
+    # Valid, though the fast checks doubted it: continue with what the models read.
+    dumped = full.model_dump(include={"nodes", "instances"})
+    return ClusterDocument.from_parts(full, dumped["nodes"], dumped["instances"])
 
 
 def _describe(error: Any) -> tuple[str, str]:

@@ -7,6 +7,7 @@ tie-breaking depends on. `app.protocol.parse` turns validation errors into Docum
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -290,8 +291,8 @@ REQUEST_TYPES = (
 )
 
 
-class InputDocument(_Model):
-    """The whole iallocator input. `nodegroups`, `nodes` and `instances` keep the input order."""
+class Envelope(_Model):
+    """Everything of the input but the bulk (nodes and instances)."""
 
     # First, so that its errors come first: hail reads the request before anything else.
     request: Request
@@ -301,12 +302,17 @@ class InputDocument(_Model):
     enabled_hypervisors: list[Hypervisor] = Field(description="only the first one is used")
     ipolicy: dict[str, Any] | None = Field(None, description="ignored; group policies apply")
     nodegroups: dict[str, NodeGroup] = Field(description="keyed by group UUID")
+
+
+class InputDocument(Envelope):
+    """The whole iallocator input. `nodegroups`, `nodes` and `instances` keep the input order."""
+
     nodes: dict[str, Node]
     instances: dict[str, Instance] = {}
 
     @model_validator(mode="after")
     def _check_references(self) -> InputDocument:
-        errors = [*self._node_references(), *self._request_references()]
+        errors = [*self._node_references(), *request_references(self.request, self.instances, self.nodes)]
         if errors:
             raise ValidationError.from_exception_data(
                 "InputDocument",
@@ -329,21 +335,24 @@ class InputDocument(_Model):
                     errors.append((("instances", name, "nodes", i), f'unknown node "{node_name}"', node_name))
         return errors
 
-    def _request_references(self) -> list[_Problem]:
-        req = self.request
-        found: list[_Problem]  # (location, name, "instance" or "node")
-        if isinstance(req, RelocateRequest | AllocateSecondaryRequest):
-            found = [(("request", "name"), req.name, "instance")]
-        elif isinstance(req, ChangeGroupRequest | NodeEvacuateRequest):
-            found = [(("request", "instances", i), n, "instance") for i, n in enumerate(req.instances)]
-        elif isinstance(req, MultiEvacuateRequest):
-            found = [(("request", "evac_nodes", i), n, "node") for i, n in enumerate(req.evac_nodes)]
-        else:
-            found = []
-        if isinstance(req, RelocateRequest):
-            found += [(("request", "relocate_from", i), n, "node") for i, n in enumerate(req.relocate_from)]
-        errors: list[_Problem] = []
-        for loc, name, what in found:
-            if name not in (self.instances if what == "instance" else self.nodes):
-                errors.append((loc, f'unknown {what} "{name}"', name))
-        return errors
+
+def request_references(
+    req: Request, instances: Mapping[str, Any], nodes: Mapping[str, Any]
+) -> list[_Problem]:
+    """Instances and nodes the request names that the document does not have."""
+    found: list[_Problem]  # (location, name, "instance" or "node")
+    if isinstance(req, RelocateRequest | AllocateSecondaryRequest):
+        found = [(("request", "name"), req.name, "instance")]
+    elif isinstance(req, ChangeGroupRequest | NodeEvacuateRequest):
+        found = [(("request", "instances", i), n, "instance") for i, n in enumerate(req.instances)]
+    elif isinstance(req, MultiEvacuateRequest):
+        found = [(("request", "evac_nodes", i), n, "node") for i, n in enumerate(req.evac_nodes)]
+    else:
+        found = []
+    if isinstance(req, RelocateRequest):
+        found += [(("request", "relocate_from", i), n, "node") for i, n in enumerate(req.relocate_from)]
+    errors: list[_Problem] = []
+    for loc, name, what in found:
+        if name not in (instances if what == "instance" else nodes):
+            errors.append((loc, f'unknown {what} "{name}"', name))
+    return errors

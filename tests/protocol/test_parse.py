@@ -293,10 +293,22 @@ JSON_VALUES = st.recursive(
 
 
 def _parses_or_refuses(data: bytes | str) -> None:
+    """parse_document accepts exactly what the models accept (its fast checks of nodes and
+    instances included), and refuses with a path and a reason for each problem."""
     try:
-        assert isinstance(parse_document(data), InputDocument)
+        model: InputDocument | None = InputDocument.model_validate_json(data)
+    except ValueError:
+        model = None
+    try:
+        parsed = parse_document(data)
     except DocumentError as exc:
+        assert model is None, f"the models accept what parse_document refuses: {exc}"
         assert exc.errors and all(path and reason for path, reason in exc.errors)
+    else:
+        assert model is not None, "parse_document accepts what the models refuse"
+        assert list(parsed.nodes) == list(model.nodes)
+        assert list(parsed.instances) == list(model.instances)
+        assert parsed.request == model.request
 
 
 @settings(max_examples=200, deadline=None)
