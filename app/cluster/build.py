@@ -188,8 +188,9 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     has_sec = snode != NO_NODE
     sec = snode[has_sec]
 
-    def per_node(where: NDArray[np.int64], weights: object = None) -> NDArray[np.float64]:
-        return np.bincount(where, weights=weights, minlength=n)  # type: ignore[arg-type]
+    def per_node(where: NDArray[np.int64], weights: NDArray[Any] | None = None) -> NDArray[np.float64]:
+        out: NDArray[np.float64] = np.bincount(where, weights=weights, minlength=n).astype(np.float64)
+        return out
 
     nodes.p_cnt += per_node(pnode).astype(np.int64)
     nodes.s_cnt += per_node(sec).astype(np.int64)
@@ -201,12 +202,12 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     nodes.i_sp[nodes.excl] = 0.0
     loc_scores = np.zeros(len(specs), dtype=np.int64)
     if any(nodes.loc_tags):
-        for i in np.flatnonzero(has_sec):
-            loc_scores[i] = len(nodes.loc_tags[pnode[i]] & nodes.loc_tags[snode[i]])
+        for k in np.flatnonzero(has_sec).tolist():
+            loc_scores[k] = len(nodes.loc_tags[int(pnode[k])] & nodes.loc_tags[int(snode[k])])
     for i, spec in enumerate(specs):
         p = int(pnode[i])
         if spec.desired_loc or loc_scores[i]:
-            nodes.loc_score[p] += loc_scores[i] + len(spec.desired_loc - nodes.loc_tags[p])
+            nodes.loc_score[p] += int(loc_scores[i]) + len(spec.desired_loc - nodes.loc_tags[p])
         if spec.excl_tags:
             nodes.p_tags[p].update(spec.excl_tags)
             nodes.loc_excl[p].update((loc, ex) for loc in nodes.loc_tags[p] for ex in spec.excl_tags)

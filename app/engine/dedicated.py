@@ -169,9 +169,8 @@ def place_dedicated(
             continue
         cands = candidates(c, g, restrict)
         if len(cands) < required_nodes:
-            msgs.append(
-                f"Group {group.name}: error {'No online nodes' if required_nodes == 1 else 'Not enough online nodes'}"
-            )
+            missing = "No online nodes" if required_nodes == 1 else "Not enough online nodes"
+            msgs.append(f"Group {group.name}: error {missing}")
             continue
         res = results[g] = _search(c, g, inst, required_nodes, cands, opts)
         msgs.append(f"Group {group.name} ({group.policy}): {_describe(c, res)}")

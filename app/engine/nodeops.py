@@ -8,13 +8,18 @@ once (`primary_effect`, `secondary_effect`); `add_*`/`remove_*` apply one change
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from app.cluster.model import NO_NODE, Cluster, InstanceSpec, IntArray
 from app.engine.failures import Fail
 from app.engine.score import NodeFields, node_fields
+
+Key = TypeVar("Key", str, tuple[str, str])
 
 
 @dataclass
@@ -167,7 +172,7 @@ def secondary_effect(
     return Effect(fail, fields)
 
 
-Snapshot = tuple[list[int], dict[str, object], list[object]]
+Snapshot = tuple[list[int], dict[str, NDArray[Any]], list[list[Any]]]
 _MAPS = ("peers", "p_tags", "loc_excl")
 
 
@@ -186,7 +191,7 @@ def restore(c: Cluster, snap: Snapshot) -> None:
         getattr(n, k)[nodes] = v
     for m, values in zip(_MAPS, maps, strict=True):
         target = getattr(n, m)
-        for i, value in zip(nodes, values, strict=True):  # type: ignore[call-overload]
+        for i, value in zip(nodes, values, strict=True):
             target[i] = value
 
 
@@ -272,13 +277,11 @@ def remove_secondary(c: Cluster, node: int, inst: InstanceSpec, primary: int) ->
     n.s_cnt[node] -= 1
 
 
-def _subtract(
-    counter: Counter[str] | Counter[tuple[str, str]], keys: list[tuple[str, str]] | tuple[str, ...]
-) -> None:
+def _subtract(counter: Counter[Key], keys: Iterable[Key]) -> None:
     for key in keys:
-        counter[key] -= 1  # type: ignore[index]
-        if counter[key] <= 0:  # type: ignore[index]
-            del counter[key]  # type: ignore[arg-type]
+        counter[key] -= 1
+        if counter[key] <= 0:
+            del counter[key]
 
 
 def place_instance(c: Cluster, inst: InstanceSpec, primary: int, secondary: int = NO_NODE) -> int:

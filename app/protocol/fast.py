@@ -104,7 +104,7 @@ def instance_ok(inst: object, nodes: Mapping[str, Any]) -> bool:
     where = get("nodes")
     if not _strings(get("tags", [])) or type(get("forthcoming", False)) is not bool:
         return False
-    return _strings(where) and len(where) > 0 and all(n in nodes for n in where[:2])
+    return type(where) is list and _strings(where) and len(where) > 0 and all(n in nodes for n in where[:2])
 
 
 def bulk_ok(raw: Mapping[str, Any], groups: Mapping[str, Any]) -> bool:

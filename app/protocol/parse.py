@@ -58,13 +58,15 @@ def parse_document(data: bytes | str) -> ClusterDocument:
         except ValidationError:
             pass
         else:
-            nodes, instances = raw.get("nodes"), raw.get("instances", {})
-            if bulk_ok(raw, envelope.nodegroups) and not request_references(
-                envelope.request, instances, nodes
-            ):
-                return ClusterDocument.from_parts(envelope, nodes, instances)
+            if bulk_ok(raw, envelope.nodegroups):
+                nodes, instances = raw["nodes"], raw.get("instances", {})
+                if not request_references(envelope.request, instances, nodes):
+                    return ClusterDocument.from_parts(envelope, nodes, instances)
     try:
-        full = InputDocument.model_validate(raw) if raw is not None else InputDocument.model_validate_json(data)
+        if raw is None:
+            full = InputDocument.model_validate_json(data)
+        else:
+            full = InputDocument.model_validate(raw)
     except ValidationError as exc:
         errors = [_describe(e) for e in exc.errors(include_url=False)]
         raise DocumentError(*errors[0], errors=errors) from exc
