@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
         return 1
     for warning in outcome.warnings:
         print(f"iallocd: warning: {warning}", file=sys.stderr)
-    sys.stdout.buffer.write(outcome.body + b"\n")
+    sys.stdout.buffer.write(outcome.body)
     return 0
 
 

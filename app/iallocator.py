@@ -46,7 +46,7 @@ def answer(data: bytes, params: Sequence[str] = (), defaults: Sequence[str] = ()
     doc = parse_document(data)
     reply = run_request(doc, options)
     return Outcome(
-        body=dump_response(reply.success, reply.info, reply.result),
+        body=dump_response(reply.success, reply.info, reply.result) + b"\n",  # one line, as hail prints
         success=reply.success,
         info=reply.info,
         request_type=doc.request.type,

@@ -87,7 +87,8 @@ def test_compose_service_waits_for_healthy_postgres_with_named_volume(tmp_path):
     environment = service["environment"]
     assert environment["IALLOCD_DATABASE_URL"].startswith("postgresql+psycopg://iallocd:")
     assert environment["IALLOCD_DATABASE_URL"].endswith("@db:5432/iallocd")
-    assert environment["IALLOCD_ADMIN_TOKEN"] in (SECRETS["IALLOCD_ADMIN_TOKEN"], "${IALLOCD_ADMIN_TOKEN:?set IALLOCD_ADMIN_TOKEN in .env}")
+    raw = "${IALLOCD_ADMIN_TOKEN:?set IALLOCD_ADMIN_TOKEN in .env}"
+    assert environment["IALLOCD_ADMIN_TOKEN"] in (SECRETS["IALLOCD_ADMIN_TOKEN"], raw)
     assert db["image"] == "postgres:16"
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     assert ("pgdata", "/var/lib/postgresql/data") in mounts(db)

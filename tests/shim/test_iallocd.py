@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,10 +31,18 @@ class FakeSend:
         return outcome
 
 
-def run(tmp_path: Path, send: FakeSend, *params: str, urls=(A, B), document: Path | None = None, **conf):
+def run(
+    tmp_path: Path,
+    send: FakeSend,
+    *params: str,
+    urls: Sequence[str] = (A, B),
+    document: Path | None = None,
+    **conf: str,
+) -> int:
     config = write_config(tmp_path, list(urls), **conf)
     document = document or write_document(tmp_path)
-    return shim.main(["iallocd", str(document), *params], {"IALLOCD_CONFIG": str(config)}, send=send)
+    status: int = shim.main(["iallocd", str(document), *params], {"IALLOCD_CONFIG": str(config)}, send=send)
+    return status
 
 
 def test_main_answer_printed_unchanged_exit_0(tmp_path, capfdbinary):
@@ -143,12 +153,17 @@ def test_main_token_refused_document_without_cluster_name_says_so(tmp_path, capf
 @pytest.mark.parametrize(
     ("status", "body", "shown"),
     [
-        (422, error_body("invalid_input", [{"loc": ["body", "nodes", "n1"], "msg": "field required"}]),
-         "(HTTP 422): invalid_input: body.nodes.n1: field required"),
-        (400, error_body("invalid_input", "request.type: unknown type 'bogus'"),
-         "(HTTP 400): invalid_input: request.type: unknown type 'bogus'"),
-        (413, error_body("too_large", {"limit_bytes": 64}),
-         '(HTTP 413): too_large: {"limit_bytes": 64}'),
+        (
+            422,
+            error_body("invalid_input", [{"loc": ["body", "nodes", "n1"], "msg": "field required"}]),
+            "(HTTP 422): invalid_input: body.nodes.n1: field required",
+        ),
+        (
+            400,
+            error_body("invalid_input", "request.type: unknown type 'bogus'"),
+            "(HTTP 400): invalid_input: request.type: unknown type 'bogus'",
+        ),
+        (413, error_body("too_large", {"limit_bytes": 64}), '(HTTP 413): too_large: {"limit_bytes": 64}'),
         (404, b"Not Found\n\n", "(HTTP 404): Not Found"),
     ],
 )
@@ -195,7 +210,7 @@ def test_main_unreadable_input_file_nonzero(tmp_path, capfdbinary):
     assert b"cannot read input file" in capfdbinary.readouterr().err
 
 
-def load(tmp_path: Path, environ: dict[str, str] | None = None, text: str | None = None):
+def load(tmp_path: Path, environ: dict[str, str] | None = None, text: str | None = None) -> Any:
     config = tmp_path / "iallocd.conf"
     if text is not None:
         config.write_text(text)
@@ -203,9 +218,10 @@ def load(tmp_path: Path, environ: dict[str, str] | None = None, text: str | None
 
 
 def test_load_config_urls_separated_by_commas_spaces_newlines(tmp_path):
-    conf = load(tmp_path, text="[iallocd]\nurls = http://a:1, http://b:2  http://c:3\n  https://d\ntoken = t\n")
+    text = "[iallocd]\nurls = http://a:1, http://b:2  http://c:3\n  https://d\ntoken = t\n"
+    conf = load(tmp_path, text=text)
     assert conf.urls == ["http://a:1", "http://b:2", "http://c:3", "https://d"]
-    assert (conf.token, conf.timeout, conf.ca_file, conf.fallback) == ("t", 60.0, None, None)
+    assert (conf.token, conf.timeout, conf.ca_file, conf.fallback) == ("t", 90.0, None, None)
 
 
 def test_load_config_environment_overrides_urls_and_token_file(tmp_path):
@@ -218,7 +234,9 @@ def test_load_config_environment_overrides_urls_and_token_file(tmp_path):
 
 def test_load_config_relative_paths_from_config_directory(tmp_path):
     (tmp_path / "tok").write_text("t\n")
-    conf = load(tmp_path, text="[iallocd]\nurls=https://a\ntoken_file=tok\nca_file=ca.pem\nfallback=/usr/x/hail\n")
+    conf = load(
+        tmp_path, text="[iallocd]\nurls=https://a\ntoken_file=tok\nca_file=ca.pem\nfallback=/usr/x/hail\n"
+    )
     assert (conf.token, conf.ca_file, conf.fallback) == ("t", str(tmp_path / "ca.pem"), "/usr/x/hail")
 
 
@@ -240,7 +258,7 @@ def test_load_config_no_file_but_url_in_environment_uses_it(tmp_path):
         ("[iallocd]\nurls = http://a:port\ntoken = t\n", "bad service URL 'http://a:port'"),
         ("[iallocd]\nurls = http://a\n", "no token: set token_file (or token) in {dir}/iallocd.conf"),
         ("[iallocd]\nurls = http://a\ntoken = two words\n", "the token has spaces or non-ASCII"),
-        ("[iallocd]\nurls = http://a\ntoken_file = nope\n", "cannot read token file {dir}/nope: No such file"),
+        ("[iallocd]\nurls = http://a\ntoken_file = nope\n", "cannot read token file {dir}/nope: No such"),
         ("[iallocd]\nurls = http://a\ntoken = t\ntimeout = soon\n", "timeout in {dir}/iallocd.conf must be"),
         ("[iallocd]\nurls = http://a\ntoken = t\ntimeout = 0\n", "timeout in {dir}/iallocd.conf must be"),
     ],

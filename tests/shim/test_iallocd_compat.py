@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.shim.fakes import REPO, SHIM
+from tests.shim.fakes import SHIM
 
 BIN = os.path.dirname(sys.executable)
 
@@ -49,9 +49,8 @@ def test_shim_installable_as_ganeti_iallocator():
 def test_shim_lint_clean_for_python37_target():
     ruff = tool("ruff")
     flags = ["--isolated", "--line-length", "110", "--target-version", "py37"]
-    check = subprocess.run(
-        [ruff, "check", *flags, "--select", "E,F,I,B,PIE,UP,C4,RUF100", str(SHIM)], capture_output=True, text=True
-    )
+    rules = ["--select", "E,F,I,B,PIE,UP,C4,RUF100"]
+    check = subprocess.run([ruff, "check", *flags, *rules, str(SHIM)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
-    fmt = subprocess.run([ruff, "format", "--check", *flags, str(SHIM)], capture_output=True, text=True, cwd=REPO)
+    fmt = subprocess.run([ruff, "format", "--check", *flags, str(SHIM)], capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr

@@ -77,7 +77,8 @@ def test_shim_all_down_fallback_iallocator_used(tmp_path):
     fallback = tmp_path / "hail"
     fallback.write_text(
         "#!/usr/bin/python3\nimport json, os, sys\n"
-        "print(json.dumps({'success': True, 'info': 'fallback', 'result': sys.argv[1:], 'cwd': os.getcwd()}))\n"
+        "answer = {'success': True, 'info': 'fallback', 'result': sys.argv[1:], 'cwd': os.getcwd()}\n"
+        "print(json.dumps(answer))\n"
     )
     fallback.chmod(0o755)
     config = write_config(tmp_path, [closed_url(), closed_url()], fallback=str(fallback))
@@ -139,7 +140,7 @@ def test_shim_garbage_answer_nonzero_nothing_printed(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[Path, Path]:
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, made by openssl."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
@@ -168,6 +169,7 @@ def test_shim_https_unknown_certificate_refused(tmp_path, certificate):
         result = run_shim(config, write_document(tmp_path))
     assert (result.returncode, result.stdout) == (1, b"")
     assert result.stderr.decode() == (
-        f"iallocd: no iallocd service answered: {service.url}: certificate verify failed: self-signed certificate\n"
+        f"iallocd: no iallocd service answered: {service.url}:"
+        " certificate verify failed: self-signed certificate\n"
     )
     assert service.received == []

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/../.."
 need=()
 [ -x /usr/lib/ganeti/iallocators/hail ] || need+=(ganeti-htools)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+# `docker compose config` checks the deployment files; no Docker engine is needed for that.
+command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
