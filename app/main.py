@@ -19,10 +19,12 @@ from app.api.deps import Service
 from app.api.errors import install_error_handlers
 from app.api.main import api_router
 from app.api.middleware import RequestContextMiddleware
+from app.api.openapi import install_openapi
 from app.core.config import Settings, get_settings
 from app.core.engine_pool import EnginePool
 from app.core.metrics import Metrics
 from app.core.worker import AnswerFn
+from app.iallocator import answer as engine_answer
 from app.store.db import create_db_engine, migrate, session_factory
 from app.store.decisions import purge_documents
 from app.store.models import utcnow
@@ -36,12 +38,6 @@ the `iallocd` shim; operators query clusters and the decision history. Authentic
 `Authorization: Bearer <token>`: a cluster's token, or the admin token. Errors are JSON
 `{"error": code, "detail": ...}`.
 """
-
-
-def _engine_answer() -> AnswerFn:
-    from app.iallocator import answer
-
-    return answer
 
 
 def _purge(service: Service) -> int:
@@ -70,7 +66,7 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        answer_fn = answer or _engine_answer()
+        answer_fn = answer or engine_answer
         engine = create_db_engine(settings.database_url)
         try:
             await anyio.to_thread.run_sync(migrate, engine)
@@ -99,4 +95,5 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(api_router)
+    install_openapi(app)
     return app

@@ -74,9 +74,7 @@ class Principal:
 
 
 def get_principal(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    service: ServiceDep,
-    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], service: ServiceDep
 ) -> Principal:
     if credentials is None:
         raise unauthorized("an Authorization: Bearer <token> header is required")
@@ -84,7 +82,9 @@ def get_principal(
     admin = service.settings.admin_token
     if is_admin_token(token, admin.get_secret_value() if admin else None):
         return Principal(None)
-    cluster = cluster_for_token(token, session=session)
+    # A session of its own: POST /allocate must not hold a connection while the engine runs.
+    with service.sessions() as session:
+        cluster = cluster_for_token(token, session=session)
     if cluster is None:
         raise unauthorized("unknown token")
     return Principal(cluster)

@@ -14,10 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.examples import ERROR
 from app.core.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class ErrorLocation(BaseModel):
 
 class ErrorResponse(BaseModel):
     """The body of every error response."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ERROR]})
 
     error: str = Field(description="A stable code", examples=["bad_document"])
     detail: str | list[ErrorLocation] | None = Field(None, description="A sentence, or the fields at fault")

@@ -154,3 +154,69 @@ ALLOCATE_ANSWER: dict[str, Any] = {
     "info": "Request successful: Selected group: default, Group score: 3.6",
     "result": ["node1.example.com", "node2.example.com"],
 }
+
+WHEN = "2026-01-31T12:00:00Z"
+TOKEN: dict[str, Any] = {"id": "Xb3kP9qA", "created": WHEN}
+NEW_TOKEN: dict[str, Any] = {
+    "cluster": "cluster1.example.com",
+    "id": "Xb3kP9qA",
+    "token": "iad_Xb3kP9qAzT0vQ1mR7sL2nW8cY4dF6gH5jK3pB9xE0uV",
+}
+CLUSTER: dict[str, Any] = {
+    "name": "cluster1.example.com",
+    "created": WHEN,
+    "policy": {"params": ["--no-capacity-checks"]},
+    "tokens": [TOKEN],
+    "decisions": 42,
+    "last_decision": WHEN,
+}
+CLUSTER_STATE: dict[str, Any] = {
+    "updated": WHEN,
+    "decision_id": "5f0c3b9e8d7a4c2b9e1f0a6d3c8b7e21",
+    "score_before": 3.61,
+    "score_after": 3.58,
+    "summary": {
+        "nodes": 2,
+        "instances": 0,
+        "groups": [
+            {
+                "uuid": "uuid-group-1",
+                "name": "default",
+                "alloc_policy": "preferred",
+                "nodes": 2,
+                "offline": 0,
+                "drained": 0,
+                "total_memory": 65526,
+                "free_memory": 63135,
+                "total_disk": 2754560,
+                "free_disk": 2753920,
+            }
+        ],
+    },
+}
+DECISION: dict[str, Any] = {
+    "id": "5f0c3b9e8d7a4c2b9e1f0a6d3c8b7e21",
+    "time": WHEN,
+    "cluster": "cluster1.example.com",
+    "request_id": "6a1d0c7f2b3e4d5c8f9a0b1c2d3e4f50",
+    "request_type": "allocate",
+    "instances": ["web1.example.com"],
+    "nodes": ["node1.example.com", "node2.example.com"],
+    "success": True,
+    "info": ALLOCATE_ANSWER["info"],
+    "params": ["--ignore-soft-errors"],
+    "defaults": ["--no-capacity-checks"],
+    "warnings": [],
+    "score_before": 3.61,
+    "score_after": 3.58,
+    "engine_version": "0.1.0",
+    "latency_ms": 41.7,
+    "engine_seconds": 0.013,
+    "document_sha256": "4a39c7b0fb63e0d1d272240c5e482f430f41739dc04520a76fdd5a5bdc19c289",
+    "document_size": 12208,
+    "document_kept": True,
+}
+ERROR: dict[str, Any] = {
+    "error": "bad_document",
+    "detail": [{"loc": "request.memory", "msg": "field required"}],
+}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api import examples
 from app.core.summary import StateSummary
 from app.store.clusters import CLUSTER_NAME_PATTERN, ClusterPolicy
 from app.store.decisions import Activity
@@ -14,11 +14,13 @@ from app.store.models import Cluster, ClusterState, Decision
 
 
 class TokenPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TOKEN]})
     id: str = Field(description="The token's first characters after iad_, to tell tokens apart")
     created: datetime
 
 
 class ClusterPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CLUSTER]})
     name: str
     created: datetime
     policy: ClusterPolicy
@@ -41,6 +43,8 @@ class ClusterPublic(BaseModel):
 class ClusterStatePublic(BaseModel):
     """The cluster as of its last answered request."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CLUSTER_STATE]})
+
     updated: datetime
     decision_id: str
     score_before: float | None = Field(description="Cluster score before the decision (lower is better)")
@@ -49,6 +53,9 @@ class ClusterStatePublic(BaseModel):
 
 
 class ClusterDetailPublic(ClusterPublic):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [examples.CLUSTER | {"state": examples.CLUSTER_STATE}]}
+    )
     state: ClusterStatePublic | None = Field(description="None until the cluster's first answered request")
 
     @classmethod
@@ -68,20 +75,27 @@ class ClusterDetailPublic(ClusterPublic):
 
 
 class ClusterCreateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "cluster1.example.com", "policy": examples.CLUSTER["policy"]}]
+        },
+    )
 
     name: str = Field(pattern=CLUSTER_NAME_PATTERN, description="The cluster_name Ganeti sends")
     policy: ClusterPolicy = Field(default_factory=ClusterPolicy)
 
 
 class TokenCreateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"revoke_others": True}]})
 
     revoke_others: bool = Field(False, description="Rotate: revoke the cluster's other tokens")
 
 
 class NewTokenPublic(BaseModel):
     """A token as shown once: only its digest is stored."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.NEW_TOKEN]})
 
     cluster: str
     id: str
@@ -90,6 +104,8 @@ class NewTokenPublic(BaseModel):
 
 class DecisionPublic(BaseModel):
     """One answered iallocator request."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.DECISION]})
 
     id: str
     time: datetime
@@ -119,19 +135,15 @@ class DecisionPublic(BaseModel):
 
 
 class DecisionsPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [examples.DECISION], "total": 1, "limit": 50, "offset": 0}]}
+    )
     items: list[DecisionPublic]
     total: int = Field(description="Decisions matching the filter, over all pages")
     limit: int
     offset: int
 
 
-class AllocateResponse(BaseModel):
-    """The iallocator answer, exactly as Ganeti reads it (see Ganeti's doc/iallocator.rst)."""
-
-    success: bool
-    info: str
-    result: Any
-
-
 class StatusPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
     status: str

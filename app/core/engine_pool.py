@@ -76,11 +76,12 @@ class EnginePool:
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        # The fork server imports the engine once; each worker (a fork of it) starts warm. This takes
+        # effect when the fork server starts, i.e. for the first pool of the process.
+        context.set_forkserver_preload(["app.core.worker", self._warm_module])
         return ProcessPoolExecutor(
-            self.workers,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_warm,
-            initargs=(self._warm_module,),
+            self.workers, mp_context=context, initializer=_warm, initargs=(self._warm_module,)
         )
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:

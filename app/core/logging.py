@@ -11,8 +11,10 @@ import orjson
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
-# Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field
+# (but uvicorn's `color_message`: the same text with terminal colours).
+_SKIP = {"message", "asctime", "taskName", "color_message"}
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | _SKIP
 
 
 class JsonFormatter(logging.Formatter):

@@ -2,7 +2,7 @@
 
 Everything crossing the process boundary is a plain picklable value: `Decided`, `Rejected` or
 `Crashed`; exceptions are turned into values here, so nothing that fails to unpickle can break
-the pool. The service never needs the engine's own types.
+the pool.
 """
 
 from __future__ import annotations
@@ -11,74 +11,27 @@ import json
 import re
 import traceback
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from app.core.summary import StateSummary, summarize
+from app.iallocator import Outcome
 from app.protocol.errors import InputError, ParameterError
 
-
-class OutcomeLike(Protocol):
-    """What the service reads of app.iallocator.Outcome."""
-
-    @property
-    def body(self) -> bytes: ...
-    @property
-    def success(self) -> bool: ...
-    @property
-    def info(self) -> str: ...
-    @property
-    def request_type(self) -> str: ...
-    @property
-    def cluster_name(self) -> str: ...
-    @property
-    def instances(self) -> list[str]: ...
-    @property
-    def nodes(self) -> list[str]: ...
-    @property
-    def score_before(self) -> float | None: ...
-    @property
-    def score_after(self) -> float | None: ...
-    @property
-    def document_sha256(self) -> str: ...
-    @property
-    def engine_seconds(self) -> float: ...
-    @property
-    def engine_version(self) -> str: ...
-    @property
-    def warnings(self) -> list[str]: ...
-
-
-class AnswerFn(Protocol):
-    """The signature of app.iallocator.answer (a module-level function, so it pickles)."""
-
-    def __call__(
-        self, data: bytes, params: Sequence[str] = (), defaults: Sequence[str] = ()
-    ) -> OutcomeLike: ...
+# Positional, as `decide` calls it: (data, params, defaults).
+AnswerFn = Callable[[bytes, Sequence[str], Sequence[str]], Outcome]
 
 
 @dataclass(frozen=True)
 class Decided:
-    """An answer, with what the decision history and the cluster state need."""
+    """An answer, with what the cluster state and the decision history need besides."""
 
-    body: bytes
-    success: bool
-    info: str
-    request_type: str
-    cluster_name: str
-    instances: list[str]
-    nodes: list[str]
-    score_before: float | None
-    score_after: float | None
-    document_sha256: str
-    document_size: int
-    engine_seconds: float
-    engine_version: str
-    warnings: list[str]
+    outcome: Outcome
     summary: StateSummary
+    document_size: int
     document: bytes | None  # zlib-compressed input, None when larger than the cap
 
 
@@ -111,24 +64,8 @@ def decide(
         return Rejected(code, exc.path, exc.reason)
     except Exception as exc:  # a bug in the engine; the service logs it and answers 500
         return Crashed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
-    return Decided(
-        body=outcome.body,
-        success=outcome.success,
-        info=outcome.info,
-        request_type=outcome.request_type,
-        cluster_name=outcome.cluster_name,
-        instances=list(outcome.instances),
-        nodes=list(outcome.nodes),
-        score_before=outcome.score_before,
-        score_after=outcome.score_after,
-        document_sha256=outcome.document_sha256,
-        document_size=len(data),
-        engine_seconds=outcome.engine_seconds,
-        engine_version=outcome.engine_version,
-        warnings=list(outcome.warnings),
-        summary=summary,
-        document=zlib.compress(data, 1) if len(data) <= keep_max else None,
-    )
+    document = zlib.compress(data, 1) if len(data) <= keep_max else None
+    return Decided(outcome, summary, len(data), document)
 
 
 def read_cluster_name(data: bytes) -> str | Rejected:
@@ -138,8 +75,8 @@ def read_cluster_name(data: bytes) -> str | Rejected:
     except orjson.JSONDecodeError as exc:
         return Rejected("bad_document", "", f"not valid JSON: {exc}")
     name = doc.get("cluster_name") if isinstance(doc, dict) else None
-    if not isinstance(name, str):
-        return Rejected("bad_document", "cluster_name", "missing or not a string")
+    if not isinstance(name, str) or not name:
+        return Rejected("bad_document", "cluster_name", "missing or empty: the admin token needs it")
     return name
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,21 +21,15 @@ PARAM_PATTERN = r"^--[A-Za-z0-9][A-Za-z0-9-]*(=.*)?$"
 class ClusterPolicy(BaseModel):
     """How a cluster's requests are answered."""
 
-    params: list[str] = Field(
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"params": ["--no-capacity-checks"]}]}
+    )
+
+    params: list[Annotated[str, StringConstraints(pattern=PARAM_PATTERN)]] = Field(
         default_factory=list,
         description="Default iallocator parameters (--key[=value]); the request's own parameters win",
         examples=[["--no-capacity-checks"]],
     )
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("params")
-    @classmethod
-    def _params_look_like_flags(cls, params: list[str]) -> list[str]:
-        for param in params:
-            if not re.match(PARAM_PATTERN, param):
-                raise ValueError(f"{param!r} is not a --key[=value] parameter")
-        return params
 
 
 class ClusterExists(Exception):
@@ -52,13 +46,15 @@ def list_clusters(*, session: Session) -> list[Cluster]:
 
 def add_cluster(name: str, policy: ClusterPolicy, *, session: Session) -> tuple[Cluster, str]:
     """Register a cluster with one token; returns the cluster and the token (never stored plain)."""
+    if session.get(Cluster, name) is not None:
+        raise ClusterExists(name)
     cluster = Cluster(name=name, policy=policy.model_dump())
     token = new_token()
     cluster.tokens.append(Token(digest=token_digest(token), id=token_id(token)))
     session.add(cluster)
     try:
         session.commit()
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # registered meanwhile by another session
         session.rollback()
         raise ClusterExists(name) from exc
     return cluster, token

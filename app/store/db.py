@@ -35,13 +35,19 @@ def create_db_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """`alembic upgrade <revision>` on `engine` (the service runs it at start)."""
+def alembic_config() -> Config:
+    """Alembic's configuration without alembic.ini (the caller passes a connection)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """`alembic upgrade head` on `engine` (the service runs it at start)."""
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        command.upgrade(config, "head")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -25,7 +25,7 @@ def _no_cluster(name: str) -> ApiError:
     return ApiError(404, "not_found", f"no cluster {name!r}")
 
 
-@router.post("", status_code=201, responses=responses(401, 403, 409, 422, 503))
+@router.post("", status_code=201, responses=responses(400, 401, 403, 409, 422, 503))
 def create_cluster(body: ClusterCreateRequest, _: AdminDep, session: SessionDep) -> NewTokenPublic:
     """Register a cluster; the answer holds its first token, shown only this once."""
     try:
@@ -43,7 +43,7 @@ def delete_cluster(name: str, _: AdminDep, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{name}/tokens", status_code=201, responses=responses(401, 403, 404, 422, 503))
+@router.post("/{name}/tokens", status_code=201, responses=responses(400, 401, 403, 404, 422, 503))
 def create_token(
     name: str, _: AdminDep, session: SessionDep, body: TokenCreateRequest | None = None
 ) -> NewTokenPublic:
@@ -68,7 +68,7 @@ def delete_token(name: str, token_id: str, _: AdminDep, session: SessionDep) -> 
     return Response(status_code=204)
 
 
-@router.put("/{name}/policy", responses=responses(401, 403, 404, 422, 503))
+@router.put("/{name}/policy", responses=responses(400, 401, 403, 404, 422, 503))
 def update_policy(name: str, policy: ClusterPolicy, _: AdminDep, session: SessionDep) -> ClusterPublic:
     """Replace the cluster's policy (its default iallocator parameters)."""
     cluster = set_policy(name, policy, session=session)

@@ -12,16 +12,17 @@ from typing import Annotated
 
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import StringConstraints
 
 from app.api.body import read_document
 from app.api.deps import Principal, PrincipalDep, Service, ServiceDep
 from app.api.errors import ApiError, ErrorLocation, responses
 from app.api.examples import ALLOCATE_ANSWER, ALLOCATE_REQUEST
-from app.api.schemas import AllocateResponse
 from app.core.engine_pool import Busy, EngineUnavailable
 from app.core.logging import request_id_var
 from app.core.worker import Crashed, Decided, Rejected, decide, peek_cluster_name, read_cluster_name
-from app.store.clusters import ClusterPolicy, cluster_policy, ensure_cluster, get_cluster
+from app.protocol import IallocatorResponse
+from app.store.clusters import PARAM_PATTERN, ClusterPolicy, cluster_policy, ensure_cluster, get_cluster
 from app.store.decisions import record_decision
 from app.store.models import ClusterState, Decision, DecisionInstance, utcnow
 
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["allocate"])
 
 ParamsQuery = Annotated[
-    list[str] | None,
+    list[Annotated[str, StringConstraints(pattern=PARAM_PATTERN)]] | None,
     Query(
         alias="param",
         description="The parameters Ganeti passed to the shim, one per `param` (request wins over policy)",
@@ -43,7 +44,7 @@ ParamsQuery = Annotated[
     response_class=Response,
     responses={
         200: {
-            "model": AllocateResponse,
+            "model": IallocatorResponse,
             "description": "The iallocator answer, byte for byte; `success: false` when no placement fits",
             "content": {"application/json": {"example": ALLOCATE_ANSWER}},
             "headers": {
@@ -60,6 +61,7 @@ ParamsQuery = Annotated[
             "required": True,
             "description": "The iallocator input document Ganeti wrote (Content-Encoding: gzip accepted)",
             "content": {"application/json": {"schema": {"type": "object"}, "example": ALLOCATE_REQUEST}},
+            # The schema is replaced by the protocol's InputDocument in app.api.openapi.
         }
     },
 )
@@ -70,7 +72,7 @@ async def allocate(
     started = time.perf_counter()
     settings = service.settings
     data = await read_document(request, settings.max_body_bytes)
-    cluster = await _cluster_of(principal, data, service)
+    cluster = await _cluster_of(principal, data)
     policy = await anyio.to_thread.run_sync(_policy, service, cluster)
     given = list(params or [])
     try:
@@ -97,24 +99,27 @@ async def allocate(
     if isinstance(result, Crashed):
         log.error("engine error: %s\n%s", result.error, result.trace)
         raise ApiError(500, "internal", "the engine failed on this request; see the service log")
-    if result.cluster_name != cluster:  # the parsed document has the last word (duplicate keys...)
-        raise ApiError(403, "forbidden", f"the document is for {result.cluster_name!r}, not {cluster!r}")
+    # The parsed document has the last word (duplicate keys...). A document naming no cluster
+    # (Ganeti's own test inputs) is taken as the token's.
+    named = result.outcome.cluster_name
+    if named and named != cluster:
+        raise ApiError(403, "forbidden", f"the document is for {named!r}, not {cluster!r}")
     latency_ms = (time.perf_counter() - started) * 1000
     decision_id = await anyio.to_thread.run_sync(_record, service, result, cluster, given, policy, latency_ms)
     _observe(service, result, cluster, latency_ms, decision_id)
     return Response(
-        result.body, media_type="application/json", headers={"X-Iallocd-Decision-Id": decision_id}
+        result.outcome.body, media_type="application/json", headers={"X-Iallocd-Decision-Id": decision_id}
     )
 
 
-async def _cluster_of(principal: Principal, data: bytes, service: Service) -> str:
-    """The cluster the request is for: the token's, or (admin token) the document's."""
+async def _cluster_of(principal: Principal, data: bytes) -> str:
+    """The cluster the request is for: the token's, or (admin token) the document's, which must name one."""
     name = peek_cluster_name(data)
     if principal.cluster is not None:
-        if name is not None:
+        if name:
             principal.check_cluster(name)
         return principal.cluster
-    if name is None:
+    if not name:
         read = await anyio.to_thread.run_sync(read_cluster_name, data)
         if isinstance(read, Rejected):
             raise ApiError(400, read.code, [ErrorLocation(loc=read.loc, msg=read.msg)])
@@ -141,36 +146,36 @@ def _record(
     policy: ClusterPolicy,
     latency_ms: float,
 ) -> str:
-    now = utcnow()
+    now, outcome = utcnow(), result.outcome
     decision = Decision(
         id=uuid.uuid4().hex,
         created=now,
         cluster=cluster,
         request_id=request_id_var.get() or "",
-        request_type=result.request_type,
-        success=result.success,
-        info=result.info,
-        nodes=result.nodes,
+        request_type=outcome.request_type,
+        success=outcome.success,
+        info=outcome.info,
+        nodes=outcome.nodes,
         params=params,
         defaults=policy.params,
-        warnings=result.warnings,
-        score_before=result.score_before,
-        score_after=result.score_after,
-        engine_version=result.engine_version,
+        warnings=outcome.warnings,
+        score_before=outcome.score_before,
+        score_after=outcome.score_after,
+        engine_version=outcome.engine_version,
         latency_ms=latency_ms,
-        engine_seconds=result.engine_seconds,
-        document_sha256=result.document_sha256,
+        engine_seconds=outcome.engine_seconds,
+        document_sha256=outcome.document_sha256,
         document_size=result.document_size,
         document=result.document if service.settings.store_documents else None,
-        instances=[DecisionInstance(position=i, name=name) for i, name in enumerate(result.instances)],
+        instances=[DecisionInstance(position=i, name=name) for i, name in enumerate(outcome.instances)],
     )
     state = ClusterState(
         cluster_name=cluster,
         updated=now,
         decision_id=decision.id,
         summary=result.summary.model_dump(),
-        score_before=result.score_before,
-        score_after=result.score_after,
+        score_before=outcome.score_before,
+        score_after=outcome.score_after,
         document=result.document,
     )
     with service.sessions() as session:
@@ -179,21 +184,21 @@ def _record(
 
 
 def _observe(service: Service, result: Decided, cluster: str, latency_ms: float, decision_id: str) -> None:
-    metrics = service.metrics
-    metrics.allocate_seconds.labels(request_type=result.request_type, cluster=cluster).observe(
+    metrics, outcome = service.metrics, result.outcome
+    metrics.allocate_seconds.labels(request_type=outcome.request_type, cluster=cluster).observe(
         latency_ms / 1000
     )
-    metrics.engine_seconds.labels(request_type=result.request_type).observe(result.engine_seconds)
-    if not result.success:
-        metrics.placement_failed(result.info)
+    metrics.engine_seconds.labels(request_type=outcome.request_type).observe(outcome.engine_seconds)
+    if not outcome.success:
+        metrics.placement_failed(outcome.info)
     log.info(
         "decision",
         extra={
             "cluster": cluster,
             "decision_id": decision_id,
-            "request_type": result.request_type,
-            "success": result.success,
-            "nodes": result.nodes,
+            "request_type": outcome.request_type,
+            "success": outcome.success,
+            "nodes": outcome.nodes,
             "latency_ms": round(latency_ms, 2),
         },
     )

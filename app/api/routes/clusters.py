@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from app.api.deps import PrincipalDep, SessionDep
 from app.api.errors import ApiError, responses
@@ -40,6 +42,16 @@ def read_cluster(name: str, principal: PrincipalDep, session: SessionDep) -> Clu
     return ClusterDetailPublic.detail(cluster, activity(session=session).get(name), cluster.state)
 
 
+def _iso_only(value: object) -> object:
+    # pydantic would also take a number as a Unix time; the API documents ISO 8601 only.
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
 def _utc(value: datetime | None) -> datetime | None:
     """Times without a zone are taken as UTC."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
@@ -54,10 +66,8 @@ def read_decisions(
         str | None, Query(alias="type", description="allocate, relocate, change-group, ...")
     ] = None,
     instance: Annotated[str | None, Query(description="Decisions about this instance")] = None,
-    since: Annotated[
-        datetime | None, Query(description="Made at or after (ISO 8601; UTC if no zone)")
-    ] = None,
-    until: Annotated[datetime | None, Query(description="Made before")] = None,
+    since: Annotated[IsoTime | None, Query(description="Made at or after (ISO 8601; UTC if no zone)")] = None,
+    until: Annotated[IsoTime | None, Query(description="Made before (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DecisionsPublic:

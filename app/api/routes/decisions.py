@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from app.api.deps import Principal, PrincipalDep, SessionDep
 from app.api.errors import ApiError, responses
+from app.api.examples import ALLOCATE_REQUEST
 from app.api.schemas import DecisionPublic
 from app.store.decisions import get_decision
 from app.store.models import Decision
@@ -32,7 +33,10 @@ def read_decision(decision_id: str, principal: PrincipalDep, session: SessionDep
     "/{decision_id}/document",
     response_class=Response,
     responses={
-        200: {"description": "The input document, as received", "content": {"application/json": {}}},
+        200: {
+            "description": "The input document, as received",
+            "content": {"application/json": {"example": ALLOCATE_REQUEST}},
+        },
         **responses(401, 404, 503),
     },
 )

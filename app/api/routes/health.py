@@ -28,7 +28,12 @@ def readyz(service: ServiceDep) -> StatusPublic:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}}},
+    responses={
+        200: {
+            "description": "Prometheus text format",
+            "content": {"text/plain": {"example": 'iallocd_failures_total{reason="timeout"} 2.0\n'}},
+        }
+    },
 )
 def metrics(service: ServiceDep) -> Response:
     """Prometheus metrics."""

@@ -1,0 +1,41 @@
+"""The OpenAPI document: FastAPI's, plus the iallocator input document's schema (from the protocol
+models) for POST /allocate, whose body the route reads as raw bytes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.protocol import InputDocument
+
+_VALIDATION_ERROR = {
+    "description": "validation error",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            document = InputDocument.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(document.pop("$defs", {}))
+            components["InputDocument"] = document
+            body = schema["paths"]["/allocate"]["post"]["requestBody"]["content"]["application/json"]
+            body["schema"] = {"$ref": "#/components/schemas/InputDocument"}
+            # FastAPI documents its own 422 body; ours is the ErrorResponse of every error.
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    if "422" in operation["responses"]:
+                        operation["responses"]["422"] = _VALIDATION_ERROR
+            components.pop("HTTPValidationError", None)
+            components.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,39 @@
+"""/healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine
+
+from app.main import create_app
+from tests.api.conftest import make_settings, running
+from tests.api.fakes import fake_answer
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_healthz_ok(client):
+    response = await client.get("/healthz")
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_database_answers_200(client):
+    assert (await client.get("/readyz")).json() == {"status": "ready"}
+
+
+async def test_readyz_database_gone_503(sqlite_url, tmp_path):
+    app = create_app(make_settings(sqlite_url), answer=fake_answer)
+    async with running(app) as client:
+        app.state.service.engine = create_engine(f"sqlite:///{tmp_path}/no/such/dir.db")
+        response = await client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["error"] == "store_unavailable"
+
+
+async def test_metrics_count_requests_by_route_template(client):
+    await client.get("/clusters/some-name")
+    await client.get("/healthz")
+    text = (await client.get("/metrics")).text
+    assert 'iallocd_http_requests_total{method="GET",route="/clusters/{name}",status="401"} 1.0' in text
+    assert 'iallocd_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
+    assert 'iallocd_failures_total{reason="unauthorized"} 1.0' in text

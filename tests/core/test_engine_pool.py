@@ -1,0 +1,92 @@
+"""The engine pool: per-cluster limits, the queue, timeouts, and a dead worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from app.core.engine_pool import Busy, ClusterGate, EnginePool, EngineUnavailable
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def napping(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def dying() -> None:
+    os._exit(7)
+
+
+async def test_gate_queue_full_busy():
+    gate = ClusterGate(limit=1, queue=1)
+    await gate.acquire("c1", 1)
+    waiter = asyncio.create_task(gate.acquire("c1", 5))
+    await asyncio.sleep(0)
+    with pytest.raises(Busy):
+        await gate.acquire("c1", 1)
+    await gate.acquire("c2", 1)  # other clusters are not affected
+    gate.release("c1")
+    await waiter
+
+
+async def test_gate_wait_longer_than_timeout_raises_timeout():
+    gate = ClusterGate(limit=1, queue=5)
+    await gate.acquire("c1", 1)
+    with pytest.raises(TimeoutError):
+        await gate.acquire("c1", 0.05)
+    gate.release("c1")
+    await gate.acquire("c1", 0.05)
+
+
+async def test_pool_runs_off_the_event_loop_in_other_processes():
+    pool = EnginePool(workers=2, limit=2, queue=0, warm_module="os")
+    try:
+        started = time.perf_counter()
+        pids = await asyncio.gather(pool.run("a", 10, napping, 0.3), pool.run("b", 10, napping, 0.3))
+        assert os.getpid() not in pids
+        assert time.perf_counter() - started < 0.3 * 2 + 2  # both ran at once (plus process start)
+    finally:
+        await pool.close()
+
+
+async def test_pool_timeout_keeps_slot_until_run_ends():
+    pool = EnginePool(workers=1, limit=1, queue=0, warm_module="os")
+    try:
+        await pool.run("a", 10, napping, 0)  # start the worker
+        with pytest.raises(TimeoutError):
+            await pool.run("a", 0.1, napping, 0.6)
+        with pytest.raises(Busy):
+            await pool.run("a", 1, napping, 0)
+        await asyncio.sleep(0.8)
+        assert await pool.run("a", 5, napping, 0)
+    finally:
+        await pool.close()
+
+
+async def test_pool_dead_worker_unavailable_then_restarted():
+    pool = EnginePool(workers=1, limit=1, queue=0, warm_module="os")
+    try:
+        with pytest.raises(EngineUnavailable):
+            await pool.run("a", 10, dying)
+        assert await pool.run("a", 10, napping, 0)
+    finally:
+        await pool.close()
+
+
+async def test_pool_close_ends_runaway_runs_after_grace():
+    pool = EnginePool(workers=1, limit=1, queue=0, warm_module="os")
+    with pytest.raises(TimeoutError):
+        await pool.run("a", 0.5, napping, 30)
+    started = time.perf_counter()
+    await pool.close(grace=0.2)
+    assert time.perf_counter() - started < 5

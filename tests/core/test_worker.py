@@ -1,0 +1,90 @@
+"""What runs in the engine processes: decide, and reading the cluster name cheaply."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zlib
+
+import pytest
+
+from app.core.worker import Crashed, Decided, Rejected, decide, peek_cluster_name, read_cluster_name
+from tests.api.fakes import document, fake_answer
+
+
+def test_decide_answer_becomes_picklable_decided():
+    doc = document("c1")
+    result = decide(fake_answer, doc, ["--a"], ["--b"], keep_max=len(doc))
+    assert isinstance(result, Decided)
+    assert pickle.loads(pickle.dumps(result)) == result
+    assert result.document is not None and zlib.decompress(result.document) == doc
+    assert result.summary.nodes == 3 and result.document_size == len(doc)
+
+
+def test_decide_document_over_cap_not_kept():
+    doc = document("c1")
+    result = decide(fake_answer, doc, [], [], keep_max=len(doc) - 1)
+    assert isinstance(result, Decided) and result.document is None
+
+
+@pytest.mark.parametrize(
+    ("data", "params", "expected"),
+    [
+        (b"[", [], Rejected("bad_document", "", "not valid JSON: Expecting value: line 1 column 2 (char 1)")),
+        (
+            document("c1"),
+            ["--reject"],
+            Rejected("bad_parameter", "--reject", "not a parameter the engine knows"),
+        ),
+    ],
+)
+def test_decide_input_error_becomes_rejected(data, params, expected):
+    assert decide(fake_answer, data, params, [], keep_max=0) == expected
+
+
+def test_decide_engine_bug_becomes_crashed_with_trace():
+    result = decide(fake_answer, document("c1", test_raise=True), [], [], keep_max=0)
+    assert isinstance(result, Crashed)
+    assert result.error == "RuntimeError: engine bug" and "Traceback" in result.trace
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'{"version": 2, "cluster_name": "c1", "nodes": {}}', "c1"),
+        (b'  {\n "version":2,"cluster_name" : "c\\u0031.x" ,', "c1.x"),
+        (b'{"cluster_name": "c1", "x": 1}', "c1"),
+        (b'{"nodes": {"cluster_name": "c2"}, "cluster_name": "c1"}', None),  # a nested key is never taken
+        (b'{"x": "\\"cluster_name\\": \\"c2\\"", "cluster_name": "c1", "y": 1}', "c1"),
+        (b'{"cluster_name": 5, "x": 1}', None),
+        (b'{"cluster_name": "c1"}', None),  # the last member: left to the full parse
+        (b"[1, 2]", None),
+        (b"", None),
+    ],
+)
+def test_peek_cluster_name_only_leading_top_level_scalars(data, expected):
+    assert peek_cluster_name(data) == expected
+
+
+def test_peek_cluster_name_of_ganeti_ordered_document():
+    assert peek_cluster_name(document("cluster1.example.com")) == "cluster1.example.com"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (json.dumps({"nodes": {}, "cluster_name": "c1"}).encode(), "c1"),
+        (
+            b"{",
+            Rejected("bad_document", "", "not valid JSON: unexpected end of data: line 1 column 2 (char 1)"),
+        ),
+        (b"{}", Rejected("bad_document", "cluster_name", "missing or empty: the admin token needs it")),
+        (
+            b'{"cluster_name": ""}',
+            Rejected("bad_document", "cluster_name", "missing or empty: the admin token needs it"),
+        ),
+        (b"[]", Rejected("bad_document", "cluster_name", "missing or empty: the admin token needs it")),
+    ],
+)
+def test_read_cluster_name_full_parse(data, expected):
+    assert read_cluster_name(data) == expected

@@ -1,0 +1,58 @@
+"""`python -m app.serve`: refuses bad settings in one line; serves the real engine with JSON logs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from app.iallocator import answer
+from tests.support.service import REPO, running_service, service_env
+
+TESTDATA = REPO.parent / "shared" / "ganeti" / "testdata"
+
+
+def test_serve_bad_settings_one_line_exit_2():
+    result = subprocess.run(
+        [sys.executable, "-m", "app.serve"],
+        cwd=REPO,
+        env=service_env(max_body_bytes="0", admin_token="short"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "IALLOCD_MAX_BODY_BYTES" in lines[0] and "IALLOCD_ADMIN_TOKEN" in lines[0]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (TESTDATA / "hail-alloc-drbd.json").exists(), reason=f"no Ganeti testdata under {TESTDATA}"
+)
+def test_serve_real_engine_gzip_answer_and_json_logs(tmp_path):
+    env = service_env(database_url=f"sqlite:///{tmp_path}/db.sqlite")
+    add = subprocess.run(
+        [sys.executable, "-m", "app.cli", "cluster", "add", "cluster"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    headers = {
+        "Authorization": f"Bearer {add.stdout.strip()}",
+        "Content-Encoding": "gzip",
+        "X-Request-Id": "job-7",
+    }
+    data = (TESTDATA / "hail-alloc-drbd.json").read_bytes()
+    log = tmp_path / "serve.log"
+    with running_service(["-m", "app.serve"], env, log) as base:
+        response = httpx.post(f"{base}/allocate", content=gzip.compress(data), headers=headers, timeout=60)
+    assert response.status_code == 200
+    assert response.content == answer(data).body
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    decision = next(e for e in entries if e["msg"] == "decision")
+    assert decision["request_id"] == "job-7" and decision["cluster"] == "cluster"
+    assert any(e.get("route") == "/allocate" and e.get("status") == 200 for e in entries)
