@@ -69,7 +69,7 @@ def read_decisions(
     since: Annotated[IsoTime | None, Query(description="Made at or after (ISO 8601; UTC if no zone)")] = None,
     until: Annotated[IsoTime | None, Query(description="Made before (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**62, description="decisions to skip")] = 0,
 ) -> DecisionsPublic:
     """The cluster's decisions, newest first (kept after the cluster is removed)."""
     principal.check_cluster(name)
