@@ -34,7 +34,7 @@ def allocate_secondary(c: Cluster, req: AllocateSecondaryRequest, opts: EngineOp
     secs = group[(group != p) & ~c.nodes.offline[group]]
     drbd = spec._replace(template="drbd")
     sol = search_pairs(c, everything, np.array([p]), [secs], drbd, opts.ignore_soft_errors,
-                       opts.capacity_checks)  # fmt: skip
+                       opts.capacity_checks, opts.trace)  # fmt: skip
     if not sol.found:
         return failed(describe(c, sol), instances=[req.name])
     name = c.nodes.names[sol.nodes[1]]

@@ -13,18 +13,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
+from app.cluster.model import NO_NODE, BoolArray, Cluster, InstanceSpec, IntArray
+from app.engine import targets
+from app.engine.listscore import Change, ListScore, last_lowest
 from app.engine.moves import failover, failover_to_any, migration_allowed
-from app.engine.nodeops import (
-    add_primary,
-    place_instance,
-    primary_effect,
-    remove_primary,
-    restore,
-    snapshot,
-)
+from app.engine.nodeops import add_primary, place_instance, primary_effect
 from app.engine.policy import policy_codes
-from app.engine.score import NodeFields, component_values, map_delta, node_fields, stats_of, update
+from app.engine.score import component_values
 
 MOVABLE = frozenset({"diskless", "sharedfile", "rbd", "ext", "gluster"})
 
@@ -78,12 +73,16 @@ def _drbd_on(c: Cluster, node_list: IntArray) -> IntArray:
 def redundant(c: Cluster, node_list: IntArray, memo: CapacityCheck | None = None) -> bool:
     if _drbd_failing(c, _drbd_on(c, node_list)):
         return False
-    others = _placed_on(c, node_list) & (_templates(c) != "drbd")
+    placed = _placed_on(c, node_list)
+    others = placed & (_templates(c) != "drbd")
     hosts = sorted(set(c.instances.pnode[others].tolist()))
     if memo is not None and memo.last_failed in hosts:
         hosts.remove(memo.last_failed)
         hosts.insert(0, memo.last_failed)
+    primaries = _primaries_by_node(c, placed)
     for n in hosts:
+        if _one_node_takes_all(c, n, primaries[n], node_list):
+            continue
         if not can_evacuate(c, n, node_list):
             if memo is not None:
                 memo.last_failed = n
@@ -117,6 +116,61 @@ def _drbd_failing(c: Cluster, idx: IntArray) -> set[int]:
     return failing
 
 
+def _primaries_by_node(c: Cluster, placed: BoolArray) -> dict[int, IntArray]:
+    idx = np.flatnonzero(placed)
+    if len(idx) == 0:
+        return {}
+    pnode = c.instances.pnode[idx]
+    order = np.argsort(pnode, kind="stable")
+    nodes, starts = np.unique(pnode[order], return_index=True)
+    return dict(zip(nodes.tolist(), np.split(idx[order], starts[1:]), strict=True))
+
+
+def _one_node_takes_all(c: Cluster, node: int, mine: IntArray, node_list: IntArray) -> bool:
+    """A shortcut that is never wrong: if one escape node can take every instance of `node`
+    that may land on it (the DRBD ones failing over to it, and all the others) at once, each
+    step of hail's simulation finds at least that node feasible, so `node` can be evacuated
+    whatever the score picks (its DRBD failovers elsewhere are checked exactly before)."""
+    n = c.nodes
+    insts = c.instances
+    specs = [insts.specs[i] for i in mine]
+    escape = node_list[(n.group[node_list] == n.group[node]) & (node_list != node)]
+    if len(escape) == 0:
+        return False
+    need_mem = np.zeros(len(escape), dtype=np.int64)
+    need_dsk = 0
+    need_sp = 0
+    unknown_sp = False
+    pos = {int(t): k for k, t in enumerate(escape)}
+    for i, spec in zip(mine.tolist(), specs, strict=True):
+        mem = spec.memory if spec.uses_mem else 0
+        if spec.template == "drbd":
+            k = pos.get(int(insts.snode[i]))
+            if k is not None:
+                need_mem[k] += mem
+            continue
+        need_mem += mem
+        if spec.local:
+            need_dsk += spec.dsk
+            if spec.disk_spindles is None:
+                unknown_sp = True
+            else:
+                need_sp += spec.disk_spindles
+    excl = n.excl[escape]
+    ok = (n.unalloc_mem()[escape] - need_mem > 0) & (n.f_dsk[escape] - need_dsk > 0)
+    ok &= ~excl | ((not unknown_sp) & (n.f_sp[escape] - need_sp >= 0))
+    if not ok.any():
+        return False
+    rest = [s for s in specs if s.template != "drbd" and s.template not in MOVABLE]
+    shared = any(s.template in MOVABLE for s in specs)
+    for t in escape[ok].tolist():
+        if shared and not migration_allowed(c, node, t):
+            continue
+        if all(policy_codes(c, np.array([t]), s)[0] == 0 for s in rest):
+            return True
+    return False
+
+
 def can_evacuate(c: Cluster, node: int, node_list: IntArray) -> bool:
     """Simulate the failure of `node` (`canEvacuateNode`) on a copy of the cluster."""
     c = c.copy()
@@ -132,7 +186,7 @@ def can_evacuate(c: Cluster, node: int, node_list: IntArray) -> bool:
     in_group = node_list[c.nodes.group[node_list] == group]
     escape = in_group[in_group != node]
     for i in shared:
-        target = _best_failover_target(c, i, escape, in_group)
+        target = targets.failover_to_any(c, i, escape, in_group, True).best()
         if target is None or failover_to_any(c, i, target, True) is not None:
             return False
     rest.sort(key=lambda i: -insts.specs[i].memory)
@@ -144,60 +198,19 @@ def can_evacuate(c: Cluster, node: int, node_list: IntArray) -> bool:
     return True
 
 
-def _lowest(scores: FloatArray, ok: BoolArray) -> int | None:
-    """Position of the lowest score among `ok` ones; equal scores: the last wins."""
-    pos = np.flatnonzero(ok)
-    if len(pos) == 0:
-        return None
-    best = scores[pos]
-    return int(pos[len(best) - 1 - int(np.argmin(best[::-1]))])
-
-
-def _best_failover_target(c: Cluster, i: int, targets: IntArray, group_nodes: IntArray) -> int | None:
-    if len(targets) == 0:
-        return None
-    spec = c.instances.specs[i]
-    src = int(c.instances.pnode[i])
-    eff = primary_effect(c, targets, spec, True, int(c.instances.loc_score[i]))
-    ok = (eff.fail == 0) & np.array([migration_allowed(c, src, int(t)) for t in targets])
-    scores = _scores_after(c, group_nodes, targets, eff.fields, spec.excl_tags, (src, spec, i))
-    pos = _lowest(scores, ok)
-    return None if pos is None else int(targets[pos])
-
-
 def _best_recreate_target(
     c: Cluster, spec: InstanceSpec, targets: IntArray, node_list: IntArray
 ) -> int | None:
+    """`recreate`: the feasible escape node giving the lowest score of the whole list."""
     if len(targets) == 0:
         return None
     eff = primary_effect(c, targets, spec, True)
-    policy_ok = policy_codes(c, targets, spec) == 0
-    scores = _scores_after(c, node_list, targets, eff.fields, spec.excl_tags)
-    pos = _lowest(scores, policy_ok & (eff.fail == 0))
-    return None if pos is None else int(targets[pos])
-
-
-def _scores_after(
-    c: Cluster,
-    node_list: IntArray,
-    targets: IntArray,
-    new_fields: NodeFields,
-    excl_tags: tuple[str, ...],
-    moved_from: tuple[int, InstanceSpec, int] | None = None,
-) -> FloatArray:
-    """Score of `node_list` with each target replaced by its new figures (and, for a
-    move, the source node without the instance)."""
-    stats = stats_of(c, node_list)
-    if moved_from is not None:
-        src, spec, i = moved_from
-        old = component_values(node_fields(c, np.array([src])))
-        snap = snapshot(c, [src])
-        remove_primary(c, src, spec, int(c.instances.loc_score[i]))
-        new = component_values(node_fields(c, np.array([src])))
-        restore(c, snap)
-        removed = -float(len(c.nodes.loc_tags[src]) * len(spec.excl_tags)) if stats.loc_excl else 0.0
-        stats = update(stats, old[:, 0], new, removed, online=not c.nodes.offline[src])
-    old_t = component_values(node_fields(c, targets))
-    new_t = component_values(new_fields)
-    delta = map_delta(c, stats, targets, excl_tags)
-    return update(stats, old_t, new_t, delta, online=~c.nodes.offline[targets]).score()
+    ok = (policy_codes(c, targets, spec) == 0) & (eff.fail == 0)
+    if not ok.any():
+        return None
+    ls = ListScore(c, node_list)
+    change = Change(targets[ok], component_values(eff.fields)[:, ok])
+    pos = last_lowest(
+        ls.scores([change], ls.map_delta(targets[ok], spec.excl_tags)), np.ones(int(ok.sum()), bool)
+    )
+    return None if pos is None else int(targets[ok][pos])

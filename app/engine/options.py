@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.protocol.errors import ParameterError
+
+if TYPE_CHECKING:
+    from app.engine.search import SearchTrace
 
 DEFAULT_STATIC_KVM_NODE_MEMORY = 4096
 
@@ -18,6 +22,8 @@ class EngineOptions:
     capacity_checks: bool = True
     restrict_to: tuple[str, ...] | None = None
     static_kvm_node_memory: int = DEFAULT_STATIC_KVM_NODE_MEMORY
+    # not a decision knob: where an explanation collects the searches (None: not traced)
+    trace: SearchTrace | None = field(default=None, compare=False, repr=False)
 
 
 def options_from_params(params: Mapping[str, str | None]) -> tuple[EngineOptions, list[str]]:

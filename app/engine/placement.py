@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,12 +67,12 @@ def search_group(
     if required_nodes == 1:
         if len(cands) == 0:
             return "No online nodes"
-        return search_single(c, node_list, cands, inst, force, opts.capacity_checks)
+        return search_single(c, node_list, cands, inst, force, opts.capacity_checks, opts.trace)
     if required_nodes == 2:
         if len(cands) < 2:
             return "Not enough online nodes"
         secs = [cands[cands != p] for p in cands]
-        return search_pairs(c, node_list, cands, secs, inst, force, opts.capacity_checks)
+        return search_pairs(c, node_list, cands, secs, inst, force, opts.capacity_checks, opts.trace)
     return "Unsupported number of nodes, only one or two  supported"
 
 
@@ -113,10 +114,12 @@ def place(
     group_name: str | None,
     restrict: tuple[str, ...] | None,
     opts: EngineOptions,
+    allowed: Collection[int] | None = None,
 ) -> Placement:
+    """`allowed`: the groups the multi-group search may choose from (all when None)."""
     if group_name is not None:
         return _place_in_group(c, inst, required_nodes, group_name, restrict, opts)
-    return _place_any_group(c, inst, required_nodes, restrict, opts)
+    return _place_any_group(c, inst, required_nodes, restrict, opts, allowed)
 
 
 def _place_in_group(
@@ -152,10 +155,11 @@ def _place_any_group(
     required_nodes: int,
     restrict: tuple[str, ...] | None,
     opts: EngineOptions,
+    allowed: Collection[int] | None,
 ) -> Placement:
     everything = np.arange(len(c.nodes), dtype=np.int64)
     before = score_of(c, everything)
-    groups = [g for g in range(len(c.groups)) if len(c.group_nodes(g))]
+    groups = [g for g in range(len(c.groups)) if len(c.group_nodes(g)) and (allowed is None or g in allowed)]
     msgs: list[str] = []
     whys: list[str] = []
     usable = []

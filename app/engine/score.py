@@ -194,24 +194,31 @@ def update(
     rows_on = ONLINE.reshape(shape)
     chosen = rows_on if online is True else np.where(np.asarray(online), rows_on, ~rows_on)
     n = stats.count
-    ds = new - old
-    dss = new * new - old * old
+    # an offline node without run-time data has inf/nan fractions; only its (finite)
+    # offline sums are chosen, the rest is computed and dropped
     with np.errstate(divide="ignore", invalid="ignore"):
+        ds = new - old
+        dss = new * new - old * old
         dnnvar = (n * dss - 2 * total * ds) - ds * ds
         new_var = np.where(chosen & STD.reshape(shape), np.maximum(0.0, var + dnnvar / (n * n)), var)
-    new_total = np.where(chosen, total + ds, total)
+        new_total = np.where(chosen, total + ds, total)
     new_total[MAP_ROW] = total[MAP_ROW] + map_delta
     return Stats(n, new_total, np.broadcast_to(new_var, new_total.shape).copy(), stats.loc_excl)
 
 
 def map_delta(c: Cluster, stats: Stats, idx: IntArray, excl_tags: tuple[str, ...]) -> FloatArray:
     """Change of the location/exclusion map value when an instance with `excl_tags`
-    becomes primary on each node of `idx` (a pair already in the map adds 1)."""
+    becomes primary on each node of `idx` (a pair already in the map adds 1; the map only
+    counts online nodes, so an offline node adds nothing)."""
     if not excl_tags or not stats.loc_excl:
         return np.zeros(len(idx))
     known = stats.loc_excl
+    offline = c.nodes.offline
     return np.array(
-        [sum((loc, ex) in known for loc in c.nodes.loc_tags[i] for ex in excl_tags) for i in idx],
+        [
+            0 if offline[i] else sum((loc, ex) in known for loc in c.nodes.loc_tags[i] for ex in excl_tags)
+            for i in idx
+        ],
         dtype=np.float64,
     )
 

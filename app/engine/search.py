@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields as dc_fields
+from itertools import islice
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from app.engine.score import (
 )
 
 PAIR_CHUNK = 65536  # pairs scored per block: bounds memory on very large groups
+Scored = tuple[tuple[int, ...], float]  # candidate nodes (primary first) and score
 
 
 @dataclass
@@ -48,10 +50,49 @@ class Solution:
     # per node: the first failure it caused as a primary (for explanations)
     node_fails: dict[int, Fail] = field(default_factory=dict)
     candidates: int = 0
+    # kept only when traced (explain): the best candidates from the chosen one on (those
+    # after it were never checked for global N+1), the first ones global N+1 dropped, and
+    # the pairs that failed on the secondary
+    ranked: list[Scored] = field(default_factory=list)
+    dropped: list[Scored] = field(default_factory=list)
+    secondary_fails: Counter[Fail] = field(default_factory=Counter)
 
     @property
     def found(self) -> bool:
         return bool(self.nodes)
+
+
+@dataclass
+class Search:
+    """One traced search: the instance, the group searched, its candidates (primaries for
+    pairs) and the outcome."""
+
+    instance: str
+    group: int
+    candidates: IntArray
+    solution: Solution
+
+
+@dataclass
+class SearchTrace:
+    """Collects the searches of one run (for explanations); `top` candidates kept each."""
+
+    top: int
+    searches: list[Search] = field(default_factory=list)
+
+    def add(self, c: Cluster, inst: InstanceSpec, cands: IntArray, sol: Solution) -> Solution:
+        group = int(c.nodes.group[cands[0]]) if len(cands) else -1
+        self.searches.append(Search(inst.name, group, cands, sol))
+        return sol
+
+    def keep(self, sol: Solution, rest: Iterator[int], scored: Callable[[int], Scored]) -> None:
+        """After the choice: keep it and the `top - 1` next candidates of the ranking."""
+        if sol.found and self.top > 0:
+            sol.ranked = [(sol.nodes, sol.score), *(scored(j) for j in islice(rest, self.top - 1))]
+
+    def drop(self, sol: Solution, j: int, scored: Callable[[int], Scored]) -> None:
+        if len(sol.dropped) < self.top:
+            sol.dropped.append(scored(j))
 
 
 def _take(f: NodeFields, sel: IntArray) -> NodeFields:
@@ -68,7 +109,9 @@ def _ranked(scores: FloatArray, exact: Callable[[int], float] | None = None) -> 
     k = 0
     while k < len(order):
         first = scores[order[k]]
-        tol = 1e-9 * max(1.0, abs(float(first)))
+        # the incremental update is off by up to ~1e-8 per standard deviation that is
+        # exactly 0 (square root of a rounding error): anything that close is re-ranked
+        tol = 1e-6 * max(1.0, abs(float(first)))
         end = k + 1
         while end < len(order) and scores[order[end]] - first <= tol:
             end += 1
@@ -91,6 +134,7 @@ def search_single(
     inst: InstanceSpec,
     force: bool,
     capacity: bool,
+    trace: SearchTrace | None = None,
 ) -> Solution:
     eff = primary_effect(c, cands, inst, force)
     pol = policy_codes(c, cands, inst)
@@ -99,7 +143,7 @@ def search_single(
     sol.node_fails = {int(n): Fail(int(x)) for n, x in zip(cands, codes, strict=True) if x}
     ok = np.flatnonzero(codes == 0)
     if len(ok) == 0:
-        return sol
+        return trace.add(c, inst, cands, sol) if trace is not None else sol
     stats = stats_of(c, node_list)
     nodes = cands[ok]
     new = component_values(_take(eff.fields, ok))
@@ -110,16 +154,27 @@ def search_single(
         total = float(stats.total[MAP_ROW] + (delta[j] if np.ndim(delta) else delta))
         return exact_score_replacing(c, node_list, int(nodes[j]), new[:, j], total)
 
+    def scored(j: int) -> Scored:
+        return (int(nodes[j]),), exact(j)
+
     checker = CapacityCheck(c, node_list) if capacity else None
     dropped = 0
-    for j in _ranked(scores, exact):
+    ranking = _ranked(scores, exact)
+    for j in ranking:
         if checker is None or checker.redundant_with(inst, int(nodes[j])):
-            sol.nodes, sol.score = (int(nodes[j]),), float(scores[j])
+            # hail reports compCV of the new list; the incremental score can be off in the
+            # 8th decimal when a standard deviation should be exactly 0
+            sol.nodes, sol.score = (int(nodes[j]),), exact(j)
             break
         dropped += 1
+        if trace is not None:
+            trace.drop(sol, j, scored)
     sol.successes = len(ok) - dropped
     if dropped:
         sol.fails[Fail.N1] += dropped
+    if trace is not None:
+        trace.keep(sol, ranking, scored)
+        trace.add(c, inst, cands, sol)
     return sol
 
 
@@ -131,6 +186,7 @@ def search_pairs(
     inst: InstanceSpec,
     force: bool,
     capacity: bool,
+    trace: SearchTrace | None = None,
 ) -> Solution:
     """Primary/secondary pairs; `secondaries[k]` are the secondaries tried for primaries[k]."""
     pair_p = np.repeat(primaries, [len(s) for s in secondaries])
@@ -151,17 +207,30 @@ def search_pairs(
         _score_pairs(c, after_p, pair_p[block], pair_s[block], owner[block], inst, codes[block],
                      scores[block])  # fmt: skip
     sol.fails = _fail_counts(codes)
+
+    def scored(j: int) -> Scored:
+        return (int(pair_p[j]), int(pair_s[j])), float(scores[j])
+
     checker = CapacityCheck(c, node_list) if capacity else None
     dropped = 0
-    for j in _pair_order(scores, codes == 0):
+    ranking = _pair_order(scores, codes == 0)
+    for j in ranking:
         p, s = int(pair_p[j]), int(pair_s[j])
         if checker is None or checker.redundant_with(inst, p, s):
             sol.nodes, sol.score = (p, s), float(scores[j])
             break
         dropped += 1
+        if trace is not None:
+            trace.drop(sol, j, scored)
     sol.successes = int((codes == 0).sum()) - dropped
     if dropped:
         sol.fails[Fail.N1] += dropped
+    if trace is not None:
+        if trace.top > 0:
+            primary_ok = np.repeat(pri_codes == 0, [len(x) for x in secondaries])
+            sol.secondary_fails = _fail_counts(np.where(primary_ok, codes, 0))
+        trace.keep(sol, ranking, scored)
+        trace.add(c, inst, primaries, sol)
     return sol
 
 
@@ -246,4 +315,4 @@ def _score_pairs(
     out[live] = acc
 
 
-__all__ = ["NO_NODE", "Solution", "policy_codes", "search_pairs", "search_single"]
+__all__ = ["NO_NODE", "Search", "SearchTrace", "Solution", "policy_codes", "search_pairs", "search_single"]
