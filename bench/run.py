@@ -1,0 +1,107 @@
+"""`python -m bench.run [--quick]`: hail and iallocd side by side on generated clusters, then a
+load run of the service; prints Markdown and writes it to bench/results/<date>-<mode>.md."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.cases import Case, by_shape, full_matrix, quick_matrix
+from bench.load import LoadPlan, run_load
+from bench.report import (
+    CASE_COLUMNS,
+    CASE_NOTES,
+    case_row,
+    load_average,
+    load_section,
+    machine_facts,
+    markdown_row,
+    table,
+)
+from bench.service import bench_service
+from bench.side_by_side import CaseResult, Limits, SideBySide, write_document
+from tests.support.hail import SKIP_REASON, hail_available
+
+RESULTS = Path(__file__).resolve().parent / "results"
+GIB = 1024**3
+
+
+def run_cases(cases: Sequence[Case], runner: SideBySide, workdir: Path) -> list[CaseResult]:
+    """Every case, smallest clusters first; a progress line per case on stderr."""
+    results = []
+    for shape, group in by_shape(list(cases)):
+        cluster = shape.cluster()
+        for case in group:
+            slug = re.sub(r"\W+", "-", f"{shape.nodes}n-{shape.kind}-{case.request}")
+            path = write_document(workdir / f"{slug}.json", case.document(cluster))
+            result = runner.run(case, path)
+            path.unlink()
+            results.append(result)
+            print(markdown_row(case_row(result, runner.limits.timeout)), file=sys.stderr, flush=True)
+    return results
+
+
+def run_bench(cases: Sequence[Case], plan: LoadPlan | None, limits: Limits, title: str) -> str:
+    """Run the cases and the load run against one fresh service; the report as Markdown."""
+    before = load_average()
+    with tempfile.TemporaryDirectory(prefix="iallocd-bench-") as tmp:
+        workdir = Path(tmp)
+        with bench_service(workdir, limits.timeout) as service:
+            results = run_cases(cases, SideBySide(service, limits), workdir)
+            load = run_load(service, plan) if plan is not None else None
+    facts = machine_facts()
+    facts.append(("load average at start", before))
+    facts.append(("load average at end", load_average()))
+    limit = f"{limits.address_space / GIB:g} GiB address space" if limits.address_space else "no memory limit"
+    facts.append(("limits per run", f"{limits.timeout:g} s, {limit} (hail and ours)"))
+    parts = [
+        f"# {title}",
+        "",
+        "The machine is shared with other developers running tests: mind the load average.",
+        "",
+        table(("machine and run", ""), facts),
+        "",
+        "## hail and iallocd side by side",
+        "",
+        table(CASE_COLUMNS, [case_row(r, limits.timeout) for r in results]),
+        "",
+        CASE_NOTES,
+    ]
+    if load is not None:
+        parts += ["", "## Load: one service, many clusters", "", load_section(load)]
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="few sizes and requests: a few minutes")
+    parser.add_argument("--timeout", type=float, help="seconds per run (default 120, quick 30)")
+    parser.add_argument("--load-seconds", type=float, help="length of the load run (default 60, quick 10)")
+    parser.add_argument("--memory-limit", type=float, default=8, help="GiB of address space per run")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="directory of the Markdown report")
+    args = parser.parse_args(argv)
+    if not hail_available():
+        print(f"bench: {SKIP_REASON}", file=sys.stderr)
+        return 2
+    mode = "quick" if args.quick else "full"
+    limits = Limits(args.timeout or (30 if args.quick else 120), int(args.memory_limit * GIB) or None)
+    seconds = args.load_seconds or (10 if args.quick else 60)
+    plan = LoadPlan(seconds=seconds, alone_seconds=3 if args.quick else 10)
+    date = datetime.date.today().isoformat()
+    cases = quick_matrix() if args.quick else full_matrix()
+    report = run_bench(cases, plan, limits, f"iallocd vs hail, {date} ({mode})")
+    print(report)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{date}-{mode}.md"
+    path.write_text(report)
+    print(f"written to {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
