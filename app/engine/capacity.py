@@ -18,7 +18,7 @@ from app.engine import targets
 from app.engine.listscore import Change, ListScore, last_lowest
 from app.engine.moves import failover, failover_to_any, migration_allowed
 from app.engine.nodeops import add_primary, place_instance, primary_effect
-from app.engine.policy import policy_codes
+from app.engine.policy import policy_codes, policy_failure
 from app.engine.score import component_values
 
 MOVABLE = frozenset({"diskless", "sharedfile", "rbd", "ext", "gluster"})
@@ -141,12 +141,13 @@ def _one_node_takes_all(c: Cluster, node: int, mine: IntArray, node_list: IntArr
     need_dsk = 0
     need_sp = 0
     unknown_sp = False
-    pos = {int(t): k for k, t in enumerate(escape)}
+    pos = np.full(len(n), -1, dtype=np.int64)
+    pos[escape] = np.arange(len(escape))
     for i, spec in zip(mine.tolist(), specs, strict=True):
         mem = spec.memory if spec.uses_mem else 0
         if spec.template == "drbd":
-            k = pos.get(int(insts.snode[i]))
-            if k is not None:
+            k = int(pos[insts.snode[i]])
+            if k >= 0:
                 need_mem[k] += mem
             continue
         need_mem += mem
@@ -163,10 +164,15 @@ def _one_node_takes_all(c: Cluster, node: int, mine: IntArray, node_list: IntArr
         return False
     rest = [s for s in specs if s.template != "drbd" and s.template not in MOVABLE]
     shared = any(s.template in MOVABLE for s in specs)
+    fits: dict[bool, bool] = {}  # the group's policy admits every instance, by exclusive storage
     for t in escape[ok].tolist():
         if shared and not migration_allowed(c, node, t):
             continue
-        if all(policy_codes(c, np.array([t]), s)[0] == 0 for s in rest):
+        excl_t = bool(n.excl[t])
+        if excl_t not in fits:
+            policy = c.groups[int(n.group[t])].ipolicy
+            fits[excl_t] = all(policy_failure(s, policy, excl_t) is None for s in rest)
+        if fits[excl_t]:
             return True
     return False
 
