@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
             settings.cluster_concurrency,
             settings.cluster_queue,
             answer_fn.__module__,
+            settings.small_request_bytes,
         )
         service = Service(settings, metrics, engine, session_factory(engine), pool, answer_fn)
         app.state.service = service

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(64 * MIB, gt=0, description="Largest request body, after gunzip")
     engine_workers: int = Field(CORES, ge=1, description="Engine processes (default: one per core)")
+    small_request_bytes: int = Field(
+        2 << 20, ge=0, description="Documents up to this size run in a lane of their own (one more process)"
+    )
     cluster_concurrency: int = Field(
         max(1, CORES // 2), ge=1, description="Engine runs at once per cluster (default: half the cores)"
     )

@@ -1,5 +1,9 @@
 """The engine runs in a pool of processes, off the event loop, at most N at once per cluster.
 
+Small documents (at most `small_bytes` of request bytes) run in the main pool while it has a
+free worker, else in a lane of their own (one more process): a few large clusters keeping
+every worker busy then do not hold up the small requests of the others.
+
 A cluster over its limit waits in a short queue rather than being refused: Ganeti calls the
 iallocator inside a job and a refusal fails the job, while a wait of seconds is harmless. The wait
 counts in the request timeout; only a full queue is refused (429). A run that outlives its request
@@ -69,33 +73,44 @@ def _warm(module: str) -> None:
 class EnginePool:
     """A process pool (forkserver: workers never inherit the service's sockets) and a ClusterGate."""
 
-    def __init__(self, workers: int, limit: int, queue: int, warm_module: str) -> None:
+    def __init__(
+        self, workers: int, limit: int, queue: int, warm_module: str, small_bytes: int = 2 << 20
+    ) -> None:
         self.workers = workers
+        self.small_bytes = small_bytes
         self.gate = ClusterGate(limit, queue)
         self._warm_module = warm_module
-        self._executor = self._new_executor()
+        self._executor = self._new_executor(workers)
+        self._small = self._new_executor(1)
+        self._busy = 0  # runs in the main pool
 
-    def _new_executor(self) -> ProcessPoolExecutor:
+    def _new_executor(self, workers: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the engine once; each worker (a fork of it) starts warm. This takes
         # effect when the fork server starts, i.e. for the first pool of the process.
         context.set_forkserver_preload(["app.core.worker", self._warm_module])
         return ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_warm, initargs=(self._warm_module,)
+            workers, mp_context=context, initializer=_warm, initargs=(self._warm_module,)
         )
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:
-        if self._executor is broken:
+        if broken is self._executor or broken is self._small:
             log.error("an engine process died; restarting the engine pool")
             broken.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._new_executor()
+            if broken is self._executor:
+                self._executor = self._new_executor(self.workers)
+            else:
+                self._small = self._new_executor(1)
 
     async def run(self, cluster: str, timeout: float, fn: Callable[..., T], *args: Any) -> T:
-        """fn(*args) in a worker under `cluster`'s limit; the whole wait is bounded by `timeout`."""
+        """fn(*args) in a worker under `cluster`'s limit; the whole wait is bounded by `timeout`.
+        The lane follows the size of the bytes among `args` (the request document)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await self.gate.acquire(cluster, timeout)
-        executor = self._executor
+        size = sum(len(a) for a in args if isinstance(a, bytes))
+        main = size > self.small_bytes or self._busy < self.workers
+        executor = self._executor if main else self._small
         try:
             future: Future[T] = executor.submit(fn, *args)
         except (BrokenProcessPool, RuntimeError) as exc:
@@ -103,9 +118,17 @@ class EnginePool:
             self._restart(executor)
             raise EngineUnavailable(str(exc)) from exc
 
+        if main:
+            self._busy += 1
+
+        def finished() -> None:
+            self.gate.release(cluster)
+            if main:
+                self._busy -= 1
+
         def done(_: Future[T]) -> None:
             try:
-                loop.call_soon_threadsafe(self.gate.release, cluster)
+                loop.call_soon_threadsafe(finished)
             except RuntimeError:  # the loop is closed: the service is stopping
                 pass
 
@@ -118,9 +141,10 @@ class EnginePool:
 
     async def close(self, grace: float = 10.0) -> None:
         """Stop the workers; runs still going after `grace` s (timed-out runaways) are terminated."""
-        executor = self._executor
-        processes: list[BaseProcess] = list(getattr(executor, "_processes", {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
+        processes: list[BaseProcess] = []
+        for executor in (self._executor, self._small):
+            processes += getattr(executor, "_processes", {}).values()
+            executor.shutdown(wait=False, cancel_futures=True)
         await asyncio.to_thread(_join, processes, grace)
 
 

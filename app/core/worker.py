@@ -1,4 +1,5 @@
-"""What runs in an engine process: `decide` calls `answer` and prepares what the store keeps.
+"""What runs in an engine process: `decide` calls `answer` and prepares what the store keeps;
+`explain` and `capacity` answer operators' questions without deciding anything.
 
 Everything crossing the process boundary is a plain picklable value: `Decided`, `Rejected` or
 `Crashed`; exceptions are turned into values here, so nothing that fails to unpickle can break
@@ -8,18 +9,26 @@ the pool.
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 import traceback
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
 
 import orjson
 
 from app.core.summary import StateSummary, summarize
+from app.engine.explain import explain_request
+from app.engine.headroom import headroom, probe_request
+from app.engine.options import EngineOptions, options_from_params
 from app.iallocator import Outcome
+from app.protocol import Disk, parse_document, parse_params
 from app.protocol.errors import InputError, ParameterError
+
+T = TypeVar("T")
 
 # Positional, as `decide` calls it: (data, params, defaults).
 AnswerFn = Callable[[bytes, Sequence[str], Sequence[str]], Outcome]
@@ -52,20 +61,109 @@ class Crashed:
     trace: str
 
 
-def decide(
-    answer: AnswerFn, data: bytes, params: Sequence[str], defaults: Sequence[str], keep_max: int
-) -> Decided | Rejected | Crashed:
-    """Answer one request; keep the document compressed if it is at most `keep_max` bytes."""
+@dataclass(frozen=True)
+class Reported:
+    """An explanation or a capacity count: the JSON body the API returns (without what the
+    service adds), the document's cluster_name and the time spent in the engine."""
+
+    body: dict[str, Any]
+    cluster_name: str
+    engine_seconds: float
+
+
+def _guard(work: Callable[[], T]) -> T | Rejected | Crashed:
+    """Run `work`, turning bad input and engine bugs into values."""
     try:
-        outcome = answer(data, params, defaults)
-        summary = summarize(orjson.loads(data))
+        return work()
     except InputError as exc:
         code = "bad_parameter" if isinstance(exc, ParameterError) else "bad_document"
         return Rejected(code, exc.path, exc.reason)
     except Exception as exc:  # a bug in the engine; the service logs it and answers 500
         return Crashed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
-    document = zlib.compress(data, 1) if len(data) <= keep_max else None
-    return Decided(outcome, summary, len(data), document)
+
+
+def decide(
+    answer: AnswerFn, data: bytes, params: Sequence[str], defaults: Sequence[str], keep_max: int
+) -> Decided | Rejected | Crashed:
+    """Answer one request; keep the document compressed if it is at most `keep_max` bytes."""
+
+    def work() -> Decided:
+        outcome = answer(data, params, defaults)
+        summary = summarize(orjson.loads(data))
+        document = zlib.compress(data, 1) if len(data) <= keep_max else None
+        return Decided(outcome, summary, len(data), document)
+
+    return _guard(work)
+
+
+def _options(params: Sequence[str], defaults: Sequence[str]) -> tuple[EngineOptions, list[str]]:
+    """Options from the cluster's default parameters and the request's (which win)."""
+    return options_from_params(parse_params(defaults) | parse_params(params))
+
+
+def explain(
+    data: bytes, params: Sequence[str], defaults: Sequence[str], top: int
+) -> Reported | Rejected | Crashed:
+    """Run a request without deciding: its answer, the `top` best candidates, the rejections."""
+
+    def work() -> Reported:
+        started = time.perf_counter()
+        options, warnings = _options(params, defaults)
+        doc = parse_document(data)
+        found = explain_request(doc, options, top)
+        reply = found.reply
+        body = {
+            "request_type": doc.request.type,
+            "answer": {"success": reply.success, "info": reply.info, "result": reply.result},
+            "candidates": [asdict(c) for c in found.candidates],
+            "rejected": {name: asdict(r) for name, r in found.rejected.items()},
+            "warnings": warnings,
+        }
+        return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
+
+    return _guard(work)
+
+
+def _finite(value: Any) -> Any:
+    """`value` with NaN and infinite numbers (a degenerate score) as None: JSON has neither."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def capacity(
+    document: bytes,
+    shape: dict[str, Any],
+    params: Sequence[str],
+    defaults: Sequence[str],
+    limit: int,
+    budget: float,
+) -> Reported | Rejected | Crashed:
+    """How many more instances of `shape` fit in a kept (zlib) document, at most `limit`,
+    computed for at most `budget` seconds."""
+
+    def work() -> Reported:
+        started = time.perf_counter()
+        options, warnings = _options(params, defaults)
+        doc = parse_document(zlib.decompress(document))
+        disks = [Disk.model_validate(d) for d in shape["disks"]]
+        req = probe_request(**(shape | {"disks": disks}))
+        room = headroom(doc, req, options, limit, budget)
+        instance = req.model_dump(
+            include=set(shape) | {"required_nodes"}, exclude={"disks": {"__all__": {"mode"}}}
+        )
+        body = asdict(room) | {
+            "instance": instance,
+            "capped": room.capped_by is not None,
+            "warnings": warnings,
+        }
+        return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
+
+    return _guard(work)
 
 
 def read_cluster_name(data: bytes) -> str | Rejected:

@@ -90,3 +90,21 @@ async def test_pool_close_ends_runaway_runs_after_grace():
     started = time.perf_counter()
     await pool.close(grace=0.2)
     assert time.perf_counter() - started < 5
+
+
+def napping_on(document: bytes, seconds: float) -> int:
+    return napping(seconds)
+
+
+async def test_pool_small_document_not_held_up_by_large_ones():
+    pool = EnginePool(workers=1, limit=2, queue=4, warm_module="os", small_bytes=100)
+    try:
+        await pool.run("warm", 10, napping_on, b"x", 0)  # start the processes
+        large = asyncio.create_task(pool.run("big", 10, napping_on, b"x" * 1000, 1.5))
+        await asyncio.sleep(0.2)
+        started = time.perf_counter()
+        small_pid = await pool.run("small", 10, napping_on, b"x", 0)
+        assert time.perf_counter() - started < 1.0  # in its own lane, not after the large run
+        assert small_pid != await large
+    finally:
+        await pool.close()
