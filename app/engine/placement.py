@@ -90,20 +90,20 @@ def describe(c: Cluster, sol: Solution) -> str:
 
 
 def explain(c: Cluster, group: Group, sol: Solution) -> str:
-    """Plain words: how many nodes failed on which constraint in one group."""
-    per_node: dict[Fail, int] = {}
-    for mode in sol.node_fails.values():
-        per_node[mode] = per_node.get(mode, 0) + 1
-    words = explain_counts(Counter(per_node))
-    parts = [f"group {group.name}: {sol.candidates} candidates"]
-    if words:
-        parts.append(f"nodes rejected as primary: {words}")
-    rest = Counter(sol.fails)
-    for mode, count in per_node.items():
-        rest[mode] -= count
-    rest_words = explain_counts(+rest)
-    if rest_words:
-        parts.append(f"other rejections: {rest_words}")
+    """Plain words, per group: how many nodes failed on which constraint (as primary), how
+    many pairs on the secondary, and how many placements global N+1 turned down. hail's
+    counts are per candidate, so for DRBD they mix nodes and pairs; these do not."""
+    parts = [f"group {group.name}: {sol.nodes_tried} nodes tried"]
+    if sol.policy_fails:
+        parts.append(f"the instance policy refuses it on {explain_counts(sol.policy_fails)}")
+    as_primary = explain_counts(Counter(sol.node_fails.values()) - sol.policy_fails)
+    if as_primary:
+        parts.append(f"as primary, failed on {as_primary}")
+    as_secondary = explain_counts(sol.secondary_fails)
+    if as_secondary:
+        parts.append(f"{sum(sol.secondary_fails.values())} pairs failed on the secondary's {as_secondary}")
+    if sol.fails[Fail.N1]:
+        parts.append(f"{sol.fails[Fail.N1]} placements would break global N+1 redundancy")
     return "; ".join(parts)
 
 

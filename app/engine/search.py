@@ -50,6 +50,8 @@ class Solution:
     # per node: the first failure it caused as a primary (for explanations)
     node_fails: dict[int, Fail] = field(default_factory=dict)
     candidates: int = 0
+    nodes_tried: int = 0  # candidate nodes (primaries, for pairs)
+    policy_fails: Counter[Fail] = field(default_factory=Counter)  # of node_fails: the ipolicy
     # kept only when traced (explain): the best candidates from the chosen one on (those
     # after it were never checked for global N+1), the first ones global N+1 dropped, and
     # the pairs that failed on the secondary
@@ -139,7 +141,8 @@ def search_single(
     eff = primary_effect(c, cands, inst, force)
     pol = policy_codes(c, cands, inst)
     codes = np.where(pol > 0, pol, eff.fail)
-    sol = Solution(fails=_fail_counts(codes), candidates=len(cands))
+    sol = Solution(fails=_fail_counts(codes), candidates=len(cands), nodes_tried=len(cands))
+    sol.policy_fails = _fail_counts(pol)
     sol.node_fails = {int(n): Fail(int(x)) for n, x in zip(cands, codes, strict=True) if x}
     ok = np.flatnonzero(codes == 0)
     if len(ok) == 0:
@@ -191,10 +194,11 @@ def search_pairs(
     """Primary/secondary pairs; `secondaries[k]` are the secondaries tried for primaries[k]."""
     pair_p = np.repeat(primaries, [len(s) for s in secondaries])
     pair_s = np.concatenate(secondaries) if secondaries else np.zeros(0, dtype=np.int64)
-    sol = Solution(candidates=len(pair_p))
+    sol = Solution(candidates=len(pair_p), nodes_tried=len(primaries))
     pri = primary_effect(c, primaries, inst, force)
     pol = policy_codes(c, primaries, inst)
     pri_codes = np.where(pol > 0, pol, pri.fail)
+    sol.policy_fails = _fail_counts(pol)
     sol.node_fails = {int(n): Fail(int(x)) for n, x in zip(primaries, pri_codes, strict=True) if x}
     stats = stats_of(c, node_list)
     after_p = _after_primaries(c, stats, pri, primaries, inst)
@@ -225,10 +229,9 @@ def search_pairs(
     sol.successes = int((codes == 0).sum()) - dropped
     if dropped:
         sol.fails[Fail.N1] += dropped
+    primary_ok = np.repeat(pri_codes == 0, [len(x) for x in secondaries])
+    sol.secondary_fails = _fail_counts(np.where(primary_ok, codes, 0))
     if trace is not None:
-        if trace.top > 0:
-            primary_ok = np.repeat(pri_codes == 0, [len(x) for x in secondaries])
-            sol.secondary_fails = _fail_counts(np.where(primary_ok, codes, 0))
         trace.keep(sol, ranking, scored)
         trace.add(c, inst, primaries, sol)
     return sol
