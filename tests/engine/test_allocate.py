@@ -94,8 +94,8 @@ def test_allocate_plain_short_of_disk_fails_disk():
     assert out["result"] == []
     assert out["info"] == (
         "Request failed: Group default (preferred): No valid allocation solutions, "
-        "failure reasons: FailDisk: 2 [why: group default: 2 candidates; nodes rejected as "
-        "primary: 2 disk, spindle ratio or disk template]"
+        "failure reasons: FailDisk: 2 [why: group default: 2 nodes tried; as primary, failed on "
+        "2 disk, spindle ratio or disk template]"
     )
 
 
@@ -114,21 +114,22 @@ def test_allocate_failure_counts_per_constraint():
     out = d.run(doc)
     assert out["info"] == (
         "Request failed: Group default (preferred): No valid allocation solutions, failure reasons: "
-        "FailMem: 1, FailDisk: 1, FailCPU: 1, FailTags: 1 [why: group default: 4 candidates; "
-        "nodes rejected as primary: 1 memory (incl. N+1 reservation), 1 disk, spindle ratio or "
+        "FailMem: 1, FailDisk: 1, FailCPU: 1, FailTags: 1 [why: group default: 4 nodes tried; "
+        "as primary, failed on 1 memory (incl. N+1 reservation), 1 disk, spindle ratio or "
         "disk template, 1 vcpu ratio or cpu spec, 1 exclusion tags]"
     )
 
 
 def test_allocate_drbd_failures_counted_per_pair():
-    # 3 primaries x 2 secondaries, every primary short of memory: 6 failures
+    # 3 primaries x 2 secondaries, every primary short of memory: hail counts 6 failures, the
+    # explanation 3 nodes
     doc = d.document(
         {f"n{k}": d.node(free_memory=1000) for k in range(3)},
         request=d.allocate(memory=2048, template="drbd"),
     )
     out = d.run(doc)
     assert (
-        "failure reasons: FailMem: 6 [why: group default: 6 candidates; nodes rejected as primary: 3 memory"
+        "failure reasons: FailMem: 6 [why: group default: 3 nodes tried; as primary, failed on 3 memory"
         in (out["info"])
     )
 
@@ -256,7 +257,7 @@ def test_allocate_unallocable_group_evaluated_never_selected():
         "Group two (unallocable): score: "
     )
     assert out["info"].endswith(
-        "[why: group one: 2 candidates; nodes rejected as primary: 2 memory "
+        "[why: group one: 2 nodes tried; as primary, failed on 2 memory "
         "(incl. N+1 reservation); group two: unallocable]"
     )
 
@@ -352,7 +353,7 @@ def test_allocate_drbd_secondary_memory_checked_strictly():
     for params in [(), ("--ignore-soft-errors",)]:
         out = d.run(doc, *params)
         assert out["success"] is False
-        why = "[why: group default: 2 candidates; nodes rejected as primary: 1 memory"
+        why = "[why: group default: 2 nodes tried; as primary, failed on 1 memory"
         assert f"failure reasons: FailMem: 2 {why}" in out["info"]
     doc["nodes"]["n2"]["free_memory"] = 4501
     assert d.run(doc)["result"] == ["n1", "n2"]
@@ -374,4 +375,17 @@ def test_allocate_drbd_global_check_per_primary_counts_like_hail():
     assert (
         d.run(doc)["info"]
         == PREFIX + "score: 0.88078230, successes 4, failures 2 (FailN1: 2) for node(s) a/c"
+    )
+
+
+def test_allocate_drbd_explanation_separates_primaries_and_pairs():
+    # n0 has disk for a copy, n1 and n2 do not: n1 and n2 fail as primary (counted once each,
+    # hail counts each of their pairs), n0's two pairs fail on the secondary
+    nodes = {"n0": d.node(free_disk=50000), "n1": d.node(free_disk=500), "n2": d.node(free_disk=500)}
+    out = d.run(d.document(nodes, request=d.allocate(template="drbd", disks=(1000,))))
+    assert out["success"] is False
+    assert "failure reasons: FailDisk: 6 " in out["info"]
+    assert out["info"].endswith(
+        "[why: group default: 3 nodes tried; as primary, failed on 2 disk, spindle ratio or disk "
+        "template; 2 pairs failed on the secondary's disk, spindle ratio or disk template]"
     )

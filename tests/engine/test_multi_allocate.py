@@ -52,7 +52,7 @@ def test_multi_allocate_memory_used_by_earlier_entry_not_available():
     assert out["info"] == (
         "Request successful: 1 instances failed to allocate and 1 were allocated successfully "
         "(y: Group default (preferred): No valid allocation solutions, failure reasons: FailMem: 1 "
-        "[why: group default: 1 candidates; nodes rejected as primary: 1 memory (incl. N+1 reservation)])"
+        "[why: group default: 1 nodes tried; as primary, failed on 1 memory (incl. N+1 reservation)])"
     )
 
 
