@@ -101,7 +101,7 @@ def explain(c: Cluster, group: Group, sol: Solution) -> str:
         parts.append(f"as primary, failed on {as_primary}")
     as_secondary = explain_counts(sol.secondary_fails)
     if as_secondary:
-        parts.append(f"{sum(sol.secondary_fails.values())} pairs failed on the secondary's {as_secondary}")
+        parts.append(f"{sum(sol.secondary_fails.values())} pairs failed on the secondary ({as_secondary})")
     if sol.fails[Fail.N1]:
         parts.append(f"{sol.fails[Fail.N1]} placements would break global N+1 redundancy")
     return "; ".join(parts)

@@ -387,5 +387,5 @@ def test_allocate_drbd_explanation_separates_primaries_and_pairs():
     assert "failure reasons: FailDisk: 6 " in out["info"]
     assert out["info"].endswith(
         "[why: group default: 3 nodes tried; as primary, failed on 2 disk, spindle ratio or disk "
-        "template; 2 pairs failed on the secondary's disk, spindle ratio or disk template]"
+        "template; 2 pairs failed on the secondary (2 disk, spindle ratio or disk template)]"
     )
