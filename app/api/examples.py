@@ -220,3 +220,72 @@ ERROR: dict[str, Any] = {
     "error": "bad_document",
     "detail": [{"loc": "request.memory", "msg": "field required"}],
 }
+# POST /clusters/{name}/explain of ALLOCATE_REQUEST with ?top=3 (two nodes: two pairs).
+EXPLAIN: dict[str, Any] = {
+    "request_type": "allocate",
+    "answer": {
+        "success": True,
+        "info": "Request successful: Selected group: default, Group default (preferred): score: 1.66157669,"
+        " successes 2, failures 0 () for node(s) node2.example.com/node1.example.com",
+        "result": ["node2.example.com", "node1.example.com"],
+    },
+    "candidates": [
+        {
+            "instance": "web1.example.com",
+            "nodes": ["node2.example.com", "node1.example.com"],
+            "group": "default",
+            "score": 1.6615766938677226,
+            "global_n1": "passed",
+        },
+        {
+            "instance": "web1.example.com",
+            "nodes": ["node1.example.com", "node2.example.com"],
+            "group": "default",
+            "score": 1.667024912895285,
+            "global_n1": "not checked",
+        },
+    ],
+    "rejected": {
+        "web1.example.com": {
+            "nodes": {},
+            "secondary": {},
+            "global_n1": 0,
+            "global_n1_candidates": [],
+        }
+    },
+    "warnings": [],
+}
+CAPACITY_REQUEST: dict[str, Any] = {
+    "instance": {"memory": 4096, "vcpus": 2, "disk_template": "drbd", "disks": [{"size": 20480}]},
+    "max": 1000,
+}
+_STOP: dict[str, Any] = {
+    "code": "FailMem",
+    "reason": "memory (incl. N+1 reservation)",
+    "counts": {"FailMem": 2},
+}
+# CAPACITY_REQUEST in the state of ALLOCATE_REQUEST.
+CAPACITY: dict[str, Any] = {
+    "cluster": "cluster1.example.com",
+    "state": {"decision_id": DECISION["id"], "updated": WHEN},
+    "instance": {
+        "memory": 4096,
+        "vcpus": 2,
+        "disk_template": "drbd",
+        "disks": [{"size": 20480, "spindles": None}],
+        "spindle_use": 1,
+        "disk_space_total": 20608,
+        "required_nodes": 2,
+    },
+    "count": 6,
+    "capped": False,
+    "capped_by": None,
+    "max": 1000,
+    "stop": _STOP,
+    "info": "Request failed: Group default (preferred): No valid allocation solutions, failure reasons:"
+    " FailMem: 2",
+    "groups": [{"group": "default", "alloc_policy": "preferred", "count": 6, "stop": _STOP}],
+    "score_before": 0.002956451521215736,
+    "score_after": 0.19048506611694874,
+    "warnings": [],
+}

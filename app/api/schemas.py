@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import examples
 from app.core.summary import StateSummary
+from app.protocol import IallocatorResponse
+from app.protocol.request import DiskTemplate
 from app.store.clusters import CLUSTER_NAME_PATTERN, ClusterPolicy
 from app.store.decisions import Activity
 from app.store.models import Cluster, ClusterState, Decision
@@ -147,3 +150,131 @@ class DecisionsPublic(BaseModel):
 class StatusPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
     status: str
+
+
+# Bounds of the capacity request: MiB and counts that keep the engine's int64 arithmetic exact.
+MAX_MIB = 2**40
+MAX_COUNT = 100_000
+
+
+class CandidatePublic(BaseModel):
+    """A placement the engine considered for one instance."""
+
+    instance: str
+    nodes: list[str] = Field(description="Primary first")
+    group: str
+    score: float | None = Field(
+        description="Cluster score after the placement, lower is better (null: dedicated allocation)"
+    )
+    global_n1: Literal["passed", "not checked", "off", "failed"] = Field(
+        description="The global N+1 check: passed (the choice), not checked (ranked after the choice, "
+        "the engine never checks those), off (--no-capacity-checks, dedicated) or failed"
+    )
+
+
+class NodeRejectionPublic(BaseModel):
+    group: str
+    code: str | None = Field(description="hail's failure code (FailMem, FailDisk, ...); null: no candidate")
+    constraint: str = Field(description="The constraint in words")
+
+
+class RejectionsPublic(BaseModel):
+    """What ruled candidates out for one instance."""
+
+    nodes: dict[str, NodeRejectionPublic] = Field(description="Per node, why it could not be the primary")
+    secondary: dict[str, int] = Field(description="DRBD: pairs rejected on the secondary, per failure code")
+    global_n1: int = Field(description="Candidates dropped by the global N+1 check")
+    global_n1_candidates: list[CandidatePublic] = Field(description="The best of those")
+
+
+class ExplainPublic(BaseModel):
+    """A request run without deciding: the answer /allocate would give, and why."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.EXPLAIN]})
+
+    request_type: str
+    answer: IallocatorResponse
+    candidates: list[CandidatePublic] = Field(
+        description="Per instance to place, in request order: the best few in the engine's order; "
+        "the first one of an instance is the answer's choice (empty for other request types)"
+    )
+    rejected: dict[str, RejectionsPublic] = Field(description="Per instance to place")
+    warnings: list[str] = Field(description="Parameters the engine ignored")
+
+
+class DiskShape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(ge=0, le=MAX_MIB, description="MiB")
+    spindles: int | None = Field(None, ge=0, le=MAX_COUNT)
+
+
+class InstanceShape(BaseModel):
+    """An instance to fit, as Ganeti would ask for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    memory: int = Field(ge=0, le=MAX_MIB, description="MiB")
+    vcpus: int = Field(ge=0, le=MAX_COUNT)
+    disk_template: DiskTemplate
+    disks: list[DiskShape] = Field(default_factory=list, max_length=64)
+    spindle_use: int = Field(1, ge=0, le=MAX_COUNT)
+    disk_space_total: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_MIB,
+        description="MiB charged on each node holding the disks; when absent, computed as Ganeti "
+        "does (the disk sizes, plus 128 per disk for drbd, 0 for diskless and blockdev)",
+    )
+
+
+class CapacityRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.CAPACITY_REQUEST]})
+
+    instance: InstanceShape
+    max: int | None = Field(None, ge=1, le=MAX_COUNT, description="Stop counting at this many (default 1000)")
+
+
+class InstanceShapePublic(InstanceShape):
+    model_config = ConfigDict(extra="ignore")
+
+    disk_space_total: int = Field(description="MiB charged on each node holding the disks")
+    required_nodes: int = Field(description="2 for drbd, else 1")
+
+
+class StopPublic(BaseModel):
+    code: str | None = Field(description="hail's most frequent failure code of the failed placement")
+    reason: str = Field(description="That constraint in words (or why nothing was tried)")
+    counts: dict[str, int] = Field(description="Every failure code's count, in hail's order")
+
+
+class GroupCapacityPublic(BaseModel):
+    group: str
+    alloc_policy: str
+    count: int = Field(description="Instances placed with their primary in the group")
+    stop: StopPublic | None = Field(description="Why the group took no more (null when capped)")
+
+
+class StateRefPublic(BaseModel):
+    decision_id: str = Field(description="The decision whose input document is the state used")
+    updated: datetime
+
+
+class CapacityPublic(BaseModel):
+    """How many more instances of a shape fit in the cluster's last known state (hspace)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CAPACITY]})
+
+    cluster: str
+    state: StateRefPublic
+    instance: InstanceShapePublic
+    count: int = Field(description="Instances placed one after another until one failed")
+    capped: bool = Field(description="The count stopped before a failure: at least this many fit")
+    capped_by: Literal["max", "time"] | None = Field(description="The `max` given, or the time allowed")
+    max: int
+    stop: StopPublic | None = Field(description="Why no more fit, over all groups (null when capped)")
+    info: str = Field(description="The failed placement's answer (empty when capped)")
+    groups: list[GroupCapacityPublic]
+    score_before: float | None = Field(description="Cluster score now (lower is better)")
+    score_after: float | None = Field(description="Cluster score with every instance counted placed")
+    warnings: list[str] = Field(description="Parameters the engine ignored")

@@ -1,24 +1,46 @@
-"""Operator queries about clusters: the registry, the last known state, the decision history.
-
-(`POST /clusters/{name}/explain` and `/capacity` will join this router.)
+"""Operator queries about clusters: the registry, the last known state, the decision history,
+and questions to the engine that decide nothing: explain a request, count what still fits.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request
 from pydantic import BeforeValidator
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api import examples
+from app.api.body import read_document
+from app.api.deps import PrincipalDep, Service, ServiceDep, SessionDep
 from app.api.errors import ApiError, responses
-from app.api.schemas import ClusterDetailPublic, ClusterPublic, DecisionPublic, DecisionsPublic
-from app.store.clusters import get_cluster, list_clusters
+from app.api.pool import run_engine
+from app.api.routes.allocate import ParamsQuery
+from app.api.schemas import (
+    CapacityPublic,
+    CapacityRequest,
+    ClusterDetailPublic,
+    ClusterPublic,
+    DecisionPublic,
+    DecisionsPublic,
+    ExplainPublic,
+)
+from app.core import worker
+from app.engine.explain import DEFAULT_TOP
+from app.engine.headroom import DEFAULT_LIMIT
+from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster, list_clusters
 from app.store.decisions import DecisionFilter, activity, list_decisions
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/clusters", tags=["clusters"])
+MAX_TOP = 50
+# Seconds a capacity count may take (at most half the request timeout); past it the count
+# is capped: on big clusters every placement is a full search.
+CAPACITY_SECONDS = 2.0
 
 
 @router.get("", responses=responses(401, 503))
@@ -78,3 +100,102 @@ def read_decisions(
     return DecisionsPublic(
         items=[DecisionPublic.of(d) for d in items], total=total, limit=limit, offset=offset
     )
+
+
+def _policy(service: Service, name: str) -> ClusterPolicy:
+    with service.sessions() as session:
+        cluster = get_cluster(name, session=session)
+        if cluster is None:
+            raise ApiError(404, "not_found", f"no cluster {name!r}")
+        return cluster_policy(cluster)
+
+
+def _check_document_cluster(named: str | None, name: str) -> None:
+    # A document naming no cluster (Ganeti's own test inputs) is taken as the path's.
+    if named and named != name:
+        raise ApiError(403, "forbidden", f"the document is for {named!r}, not {name!r}")
+
+
+def _observe(service: Service, what: str, name: str, result: worker.Reported) -> None:
+    service.metrics.engine_seconds.labels(request_type=what).observe(result.engine_seconds)
+    log.info(what, extra={"cluster": name, "engine_seconds": round(result.engine_seconds, 4)})
+
+
+@router.post(
+    "/{name}/explain",
+    responses=responses(400, 401, 403, 404, 413, 415, 422, 429, 500, 503, 504),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "An iallocator input document, as for POST /allocate (Content-Encoding: gzip "
+            "accepted)",
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/InputDocument"},
+                    "example": examples.ALLOCATE_REQUEST,
+                }
+            },
+        }
+    },
+)
+async def explain(
+    name: str,
+    request: Request,
+    principal: PrincipalDep,
+    service: ServiceDep,
+    params: ParamsQuery = None,
+    top: Annotated[int, Query(ge=1, le=MAX_TOP, description="Candidates kept per instance")] = DEFAULT_TOP,
+) -> ExplainPublic:
+    """Run a request as POST /allocate would, without recording a decision, and say why."""
+    principal.check_cluster(name)
+    policy = await anyio.to_thread.run_sync(_policy, service, name)
+    data = await read_document(request, service.settings.max_body_bytes)
+    _check_document_cluster(worker.peek_cluster_name(data), name)
+    result = await run_engine(service, name, worker.explain, data, list(params or []), policy.params, top)
+    _check_document_cluster(result.cluster_name, name)
+    _observe(service, "explain", name, result)
+    return ExplainPublic.model_validate(result.body)
+
+
+@dataclass(frozen=True)
+class _LastState:
+    policy: ClusterPolicy
+    decision_id: str
+    updated: datetime
+    document: bytes  # zlib
+
+
+def _last_state(service: Service, name: str) -> _LastState:
+    with service.sessions() as session:
+        cluster = get_cluster(name, session=session)
+        if cluster is None:
+            raise ApiError(404, "not_found", f"no cluster {name!r}")
+        state = cluster.state
+        if state is None:
+            raise ApiError(404, "not_found", f"no known state of {name!r}: it has not sent a request yet")
+        if state.document is None:
+            raise ApiError(
+                404,
+                "not_found",
+                f"the last document of {name!r} was not kept (larger than IALLOCD_DOCUMENT_MAX_BYTES)",
+            )
+        return _LastState(cluster_policy(cluster), state.decision_id, state.updated, state.document)
+
+
+@router.post("/{name}/capacity", responses=responses(400, 401, 403, 404, 422, 429, 500, 503, 504))
+async def capacity(
+    name: str, body: CapacityRequest, principal: PrincipalDep, service: ServiceDep, params: ParamsQuery = None
+) -> CapacityPublic:
+    """How many more instances of a shape fit in the last known state, and what runs out (hspace)."""
+    principal.check_cluster(name)
+    state = await anyio.to_thread.run_sync(_last_state, service, name)
+    limit = body.max or DEFAULT_LIMIT
+    budget = min(CAPACITY_SECONDS, service.settings.request_timeout / 2)
+    shape = body.instance.model_dump()
+    given, defaults = list(params or []), state.policy.params
+    result = await run_engine(
+        service, name, worker.capacity, state.document, shape, given, defaults, limit, budget
+    )
+    _observe(service, "capacity", name, result)
+    where = {"decision_id": state.decision_id, "updated": state.updated}
+    return CapacityPublic.model_validate(result.body | {"cluster": name, "state": where, "max": limit})

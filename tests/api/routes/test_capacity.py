@@ -1,0 +1,135 @@
+"""POST /clusters/{name}/capacity with the real engine: counts in the last stored state,
+consistent with allocating the same shape again and again through POST /allocate."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from app.iallocator import answer
+from tests.api.conftest import ADMIN, Registered, Serve, register
+from tests.support import docs as d
+from tests.support.replay import placed
+
+pytestmark = pytest.mark.anyio
+
+CLUSTER = "cluster.example.com"
+GIB = 1024
+THREE_NODES = {f"n{i}": d.node(memory=10 * GIB) for i in range(1, 4)}
+PLAIN_4G = {"memory": 4 * GIB, "vcpus": 1, "disk_template": "plain", "disks": [{"size": 1024}]}
+
+
+@pytest.fixture
+async def real(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(answer=answer) as client:
+        yield client
+
+
+async def _allocate(client: httpx.AsyncClient, who: Registered, doc: d.Doc) -> httpx.Response:
+    response = await client.post("/allocate", content=d.encode(doc), headers=who.headers)
+    assert response.status_code == 200, response.text
+    return response
+
+
+async def _capacity(
+    client: httpx.AsyncClient, who: Registered, instance: dict[str, Any], **extra: Any
+) -> httpx.Response:
+    params = extra.pop("params", None)
+    body = {"instance": instance} | extra
+    return await client.post(f"/clusters/{who.name}/capacity", json=body, headers=who.headers, params=params)
+
+
+async def test_capacity_counts_in_last_state_memory_runs_out(real):
+    c = await register(real, CLUSTER, params=["--no-capacity-checks"])
+    decided = await _allocate(real, c, d.document(THREE_NODES))
+    response = await _capacity(real, c, PLAIN_4G)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["state"]["decision_id"] == decided.headers["X-Iallocd-Decision-Id"]
+    assert (body["count"], body["capped"], body["capped_by"], body["max"]) == (6, False, None, 1000)
+    stop = {"code": "FailMem", "reason": "memory (incl. N+1 reservation)", "counts": {"FailMem": 3}}
+    assert body["stop"] == stop
+    assert body["groups"] == [{"group": "default", "alloc_policy": "preferred", "count": 6, "stop": stop}]
+    assert body["instance"]["disk_space_total"] == 1024 and body["instance"]["required_nodes"] == 1
+
+
+async def test_capacity_params_win_over_policy_and_drbd_total_computed(real):
+    c = await register(real, CLUSTER, params=["--no-capacity-checks"])
+    await _allocate(real, c, d.document(THREE_NODES))
+    checked = (await _capacity(real, c, PLAIN_4G, params={"param": "--no-capacity-checks=no"})).json()
+    assert (checked["count"], checked["stop"]["code"]) == (4, "FailN1")
+    drbd = (await _capacity(real, c, PLAIN_4G | {"disk_template": "drbd"})).json()
+    assert drbd["instance"]["disk_space_total"] == 1024 + 128 and drbd["instance"]["required_nodes"] == 2
+
+
+@pytest.mark.parametrize("template", ["plain", "drbd"])
+@pytest.mark.parametrize("params", [[], ["--no-capacity-checks"]])
+async def test_capacity_consistent_with_repeated_allocate(real, template, params):
+    c = await register(real, CLUSTER, params=params)
+    doc = d.document(
+        {"n1": d.node(), "n2": d.node(free_memory=9000), "n3": d.node(), "n4": d.node(memory=8192)},
+        {"i1": d.instance(["n1"], memory=3000), "i2": d.instance(["n3", "n1"], memory=2000)},
+    )
+    req = d.allocate(memory=3 * GIB, template=template, disks=(2048,))
+    await _allocate(real, c, doc | {"request": req})  # the state capacity counts in
+    shape = {"memory": 3 * GIB, "vcpus": 1, "disk_template": template, "disks": [{"size": 2048}]}
+    counted = (await _capacity(real, c, shape)).json()
+    placements = 0
+    while True:  # allocate again and again, each time in the state with the earlier ones created
+        name = f"placed-{placements}"
+        out = (await _allocate(real, c, doc | {"request": req | {"name": name}})).json()
+        if not out["success"]:
+            break
+        doc = placed(doc, name, req, out["result"])
+        placements += 1
+    assert counted["count"] == placements > 0
+    assert counted["info"] == out["info"]
+
+
+async def test_capacity_max_caps_count(real):
+    c = await register(real, CLUSTER)
+    await _allocate(real, c, d.document(THREE_NODES))
+    body = (await _capacity(real, c, PLAIN_4G, max=2)).json()
+    assert (body["count"], body["capped"], body["capped_by"], body["stop"]) == (2, True, "max", None)
+
+
+async def test_capacity_no_state_yet_404(real):
+    c = await register(real, CLUSTER)
+    response = await _capacity(real, c, PLAIN_4G)
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "not_found",
+        "detail": "no known state of 'cluster.example.com': it has not sent a request yet",
+    }
+
+
+async def test_capacity_document_not_kept_404(serve):
+    async with serve(answer=answer, document_max_bytes=10) as client:
+        c = await register(client, CLUSTER)
+        await _allocate(client, c, d.document(THREE_NODES))
+        response = await _capacity(client, c, PLAIN_4G)
+        assert response.status_code == 404
+        assert "not kept" in response.json()["detail"]
+
+
+async def test_capacity_auth_unknown_cluster_and_bad_input(real):
+    c = await register(real, CLUSTER)
+    other = await register(real, "other.example.com")
+    await _allocate(real, c, d.document(THREE_NODES))
+    url = f"/clusters/{CLUSTER}/capacity"
+    assert (await real.post(url, json={"instance": PLAIN_4G})).status_code == 401
+    assert (await real.post(url, json={"instance": PLAIN_4G}, headers=other.headers)).status_code == 403
+    assert (
+        await real.post("/clusters/nope/capacity", json={"instance": PLAIN_4G}, headers=ADMIN)
+    ).status_code == 404
+    assert (await real.post(url, json={"instance": PLAIN_4G}, headers=ADMIN)).status_code == 200
+    bad = await _capacity(real, c, PLAIN_4G | {"disk_template": "tape"})
+    assert (bad.status_code, bad.json()["error"]) == (422, "validation_error")
+    assert (await _capacity(real, c, PLAIN_4G, max=0)).status_code == 422
+    param = await _capacity(real, c, PLAIN_4G, params={"param": "--static-kvm-node-memory=-1"})
+    assert (param.status_code, param.json()["error"]) == (400, "bad_parameter")
+    metrics = (await real.get("/metrics")).text
+    assert 'iallocd_engine_duration_seconds_count{request_type="capacity"} 1.0' in metrics
