@@ -18,9 +18,9 @@ from app.api.body import read_document
 from app.api.deps import Principal, PrincipalDep, Service, ServiceDep
 from app.api.errors import ApiError, ErrorLocation, responses
 from app.api.examples import ALLOCATE_ANSWER, ALLOCATE_REQUEST
-from app.core.engine_pool import Busy, EngineUnavailable
+from app.api.pool import run_engine
 from app.core.logging import request_id_var
-from app.core.worker import Crashed, Decided, Rejected, decide, peek_cluster_name, read_cluster_name
+from app.core.worker import Decided, Rejected, decide, peek_cluster_name, read_cluster_name
 from app.protocol import IallocatorResponse
 from app.store.clusters import PARAM_PATTERN, ClusterPolicy, cluster_policy, ensure_cluster, get_cluster
 from app.store.decisions import record_decision
@@ -75,30 +75,9 @@ async def allocate(
     cluster = await _cluster_of(principal, data)
     policy = await anyio.to_thread.run_sync(_policy, service, cluster)
     given = list(params or [])
-    try:
-        result = await service.pool.run(
-            cluster,
-            settings.request_timeout,
-            decide,
-            service.answer,
-            data,
-            given,
-            policy.params,
-            settings.document_max_bytes,
-        )
-    except TimeoutError:
-        raise ApiError(504, "timeout", f"no answer within {settings.request_timeout} s") from None
-    except Busy:
-        raise ApiError(
-            429, "busy", f"too many requests queued for {cluster!r}", **{"Retry-After": "1"}
-        ) from None
-    except EngineUnavailable:
-        raise ApiError(503, "engine_unavailable", "an engine process died; retry") from None
-    if isinstance(result, Rejected):
-        raise ApiError(400, result.code, [ErrorLocation(loc=result.loc, msg=result.msg)])
-    if isinstance(result, Crashed):
-        log.error("engine error: %s\n%s", result.error, result.trace)
-        raise ApiError(500, "internal", "the engine failed on this request; see the service log")
+    result = await run_engine(
+        service, cluster, decide, service.answer, data, given, policy.params, settings.document_max_bytes
+    )
     # The parsed document has the last word (duplicate keys...). A document naming no cluster
     # (Ganeti's own test inputs) is taken as the token's.
     named = result.outcome.cluster_name
