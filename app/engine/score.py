@@ -118,7 +118,7 @@ def component_values(f: NodeFields) -> FloatArray:
         f.conflicts.astype(np.float64), spindles, p_mem_forth, p_dsk, p_cpu, spindles,
         f.loc_score.astype(np.float64), zeros, p_rem,
     ]  # fmt: skip
-    return np.stack([np.broadcast_to(r, p_mem.shape) for r in rows]).astype(np.float64)
+    return np.stack([np.broadcast_to(r, p_mem.shape) for r in rows], dtype=np.float64)
 
 
 @dataclass

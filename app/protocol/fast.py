@@ -40,7 +40,12 @@ def _float(v: object) -> bool:
 
 
 def _strings(v: object) -> bool:
-    return type(v) is list and all(type(x) is str for x in v)
+    if type(v) is not list:
+        return False
+    for x in v:
+        if type(x) is not str:
+            return False
+    return True
 
 
 def node_ok(node: object, groups: Mapping[str, Any]) -> bool:
@@ -104,7 +109,9 @@ def instance_ok(inst: object, nodes: Mapping[str, Any]) -> bool:
     where = get("nodes")
     if not _strings(get("tags", [])) or type(get("forthcoming", False)) is not bool:
         return False
-    return type(where) is list and _strings(where) and len(where) > 0 and all(n in nodes for n in where[:2])
+    if type(where) is not list or not where or not _strings(where) or where[0] not in nodes:
+        return False
+    return len(where) < 2 or where[1] in nodes
 
 
 def bulk_ok(raw: Mapping[str, Any], groups: Mapping[str, Any]) -> bool:
