@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.cluster.model import NO_NODE, Cluster
+from app.cluster.model import Cluster
 from app.engine.failures import Fail
 from app.engine.nodeops import (
     add_primary,
     add_secondary,
+    location_score,
     primary_effect,
     remove_primary,
     remove_secondary,
@@ -40,11 +41,6 @@ def _secondary_fail(
     eff = secondary_effect(c, np.array([primary]), np.array([node]), spec, force, ignore_disks)
     code = int(eff.fail[0])
     return Fail(code) if code else None
-
-
-def location_score(c: Cluster, p: int, s: int) -> int:
-    """An instance's location score on the pair (p, s): shared failure domains."""
-    return len(c.nodes.loc_tags[p] & c.nodes.loc_tags[s]) if s != NO_NODE else 0
 
 
 def failover(c: Cluster, i: int, force: bool) -> Fail | None:

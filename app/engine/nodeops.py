@@ -284,9 +284,27 @@ def _subtract(counter: Counter[Key], keys: Iterable[Key]) -> None:
             del counter[key]
 
 
+def location_score(c: Cluster, p: int, s: int) -> int:
+    """An instance's location score on the pair (p, s): shared failure domains."""
+    return len(c.nodes.loc_tags[p] & c.nodes.loc_tags[s]) if s != NO_NODE else 0
+
+
+def location_scores(c: Cluster, p: IntArray, s: IntArray) -> IntArray:
+    """|loc(p) & loc(s)| of each pair (an instance's location score, section 7)."""
+    tags = sorted(set().union(*c.nodes.loc_tags))
+    if not tags:
+        return np.zeros(len(p), dtype=np.int64)
+    column = {tag: k for k, tag in enumerate(tags)}
+    has = np.zeros((len(c.nodes), len(tags)), dtype=bool)
+    for node, node_tags in enumerate(c.nodes.loc_tags):
+        has[node, [column[t] for t in node_tags]] = True
+    out: IntArray = (has[p] & has[s]).sum(axis=1)
+    return out
+
+
 def place_instance(c: Cluster, inst: InstanceSpec, primary: int, secondary: int = NO_NODE) -> int:
     """Add a new instance to the cluster on its nodes; returns its index."""
-    loc = len(c.nodes.loc_tags[primary] & c.nodes.loc_tags[secondary]) if secondary != NO_NODE else 0
+    loc = location_score(c, primary, secondary)
     add_primary(c, primary, inst, loc)
     if secondary != NO_NODE:
         add_secondary(c, secondary, inst, primary)

@@ -19,7 +19,7 @@ from app.cluster.model import NO_NODE, Cluster, FloatArray, IntArray
 from app.engine.failures import Fail
 from app.engine.listscore import Change, ListScore, last_lowest, near_lowest
 from app.engine.moves import failover, migration_allowed, replace_secondary
-from app.engine.nodeops import primary_effect, restore, secondary_effect, snapshot
+from app.engine.nodeops import location_scores, primary_effect, restore, secondary_effect, snapshot
 from app.engine.score import LOCATION_ROW, component_values, score_of
 from app.engine.targets import without
 
@@ -153,19 +153,6 @@ def _final_changes(c: Cluster, i: int, p: IntArray, s: IntArray) -> list[Change]
     pri[LOCATION_ROW] += location_scores(c, p, s)
     sec = component_values(secondary_effect(c, p, s, spec).fields)
     return [Change(p, pri), Change(s, sec)]
-
-
-def location_scores(c: Cluster, p: IntArray, s: IntArray) -> IntArray:
-    """|loc(p) & loc(s)| of each pair (an instance's location score, section 7)."""
-    tags = sorted(set().union(*c.nodes.loc_tags))
-    if not tags:
-        return np.zeros(len(p), dtype=np.int64)
-    column = {tag: k for k, tag in enumerate(tags)}
-    has = np.zeros((len(c.nodes), len(tags)), dtype=bool)
-    for node, node_tags in enumerate(c.nodes.loc_tags):
-        has[node, [column[t] for t in node_tags]] = True
-    out: IntArray = (has[p] & has[s]).sum(axis=1)
-    return out
 
 
 def simulate_pair(c: Cluster, i: int, p: int, s: int, group: IntArray, force: bool) -> tuple[int, int, float]:

@@ -17,7 +17,7 @@ import numpy as np
 from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
 from app.engine.capacity import CapacityCheck
 from app.engine.failures import Fail
-from app.engine.nodeops import Effect, primary_effect, secondary_effect
+from app.engine.nodeops import Effect, location_scores, primary_effect, secondary_effect
 from app.engine.policy import policy_codes
 from app.engine.score import (
     LOCATION_ROW,
@@ -310,10 +310,8 @@ def _score_pairs(
                 value = total + ds
         else:
             value = after_p.values[row, k]
-        if row == LOCATION_ROW and c.nodes.loc_tags and any(c.nodes.loc_tags):
-            value = value + np.array(
-                [len(c.nodes.loc_tags[a] & c.nodes.loc_tags[b]) for a, b in zip(p, s, strict=True)]
-            )
+        if row == LOCATION_ROW:
+            value = value + location_scores(c, p, s)
         acc = acc + WEIGHTS[row] * value
     out[live] = acc
 

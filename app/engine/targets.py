@@ -19,6 +19,7 @@ from app.engine.failures import Fail
 from app.engine.listscore import Change, ListScore, last_lowest
 from app.engine.moves import migration_allowed
 from app.engine.nodeops import (
+    location_scores,
     primary_effect,
     remove_primary,
     remove_secondary,
@@ -95,7 +96,7 @@ def replace_secondary(c: Cluster, i: int, targets: IntArray, group: IntArray, fo
     spec, p, s = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i])
     forced = force or bool(c.nodes.offline[s])
     sec = secondary_effect(c, np.full(len(targets), p), targets, spec, forced)
-    loc = np.array([len(c.nodes.loc_tags[p] & c.nodes.loc_tags[int(t)]) for t in targets], dtype=np.int64)
+    loc = location_scores(c, np.full(len(targets), p), targets)
     scores = np.full(len(targets), np.inf)
     with without(c, i):
         # the primary is re-added with soft checks off: its failure is the same for all
