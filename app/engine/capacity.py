@@ -11,7 +11,6 @@ simulated, the one that failed last time first.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 
 from app.cluster.model import NO_NODE, BoolArray, Cluster, InstanceSpec, IntArray
 from app.engine import targets
@@ -61,20 +60,21 @@ def _placed_on(c: Cluster, node_list: IntArray) -> BoolArray:
     return out
 
 
-def _templates(c: Cluster) -> NDArray[np.object_]:
-    return np.array([s.template for s in c.instances.specs], dtype=object)
+def _is_drbd(c: Cluster) -> BoolArray:
+    return np.array([s.template == "drbd" for s in c.instances.specs], dtype=bool)
 
 
 def _drbd_on(c: Cluster, node_list: IntArray) -> IntArray:
-    out: IntArray = np.flatnonzero(_placed_on(c, node_list) & (_templates(c) == "drbd"))
+    out: IntArray = np.flatnonzero(_placed_on(c, node_list) & _is_drbd(c))
     return out
 
 
 def redundant(c: Cluster, node_list: IntArray, memo: CapacityCheck | None = None) -> bool:
-    if _drbd_failing(c, _drbd_on(c, node_list)):
-        return False
     placed = _placed_on(c, node_list)
-    others = placed & (_templates(c) != "drbd")
+    drbd = _is_drbd(c)
+    if _drbd_failing(c, np.flatnonzero(placed & drbd)):
+        return False
+    others = placed & ~drbd
     hosts = sorted(set(c.instances.pnode[others].tolist()))
     if memo is not None and memo.last_failed in hosts:
         hosts.remove(memo.last_failed)
