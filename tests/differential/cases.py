@@ -5,8 +5,18 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from tests.support import gen
+import pytest
 
+from tests.support import gen
+from tests.support.ganeti import SKIP_REASON as GANETI_SKIP, ganeti_available
+from tests.support.hail import SKIP_REASON as HAIL_SKIP, hail_available
+
+# Both differential modules compare with hail and judge answers with Ganeti's own code.
+NEEDS_HAIL_AND_GANETI = [
+    pytest.mark.hail,
+    pytest.mark.skipif(not hail_available(), reason=HAIL_SKIP),
+    pytest.mark.skipif(not ganeti_available(), reason=GANETI_SKIP),
+]
 SEEDS = range(56)
 OTHER_TEMPLATES = ("diskless", "ext", "rbd", "sharedfile", "file", "plain")
 

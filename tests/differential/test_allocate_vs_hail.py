@@ -21,22 +21,13 @@ from typing import Any
 
 import pytest
 
-from tests.differential.cases import CASES, Case, requests
+from tests.differential.cases import CASES, NEEDS_HAIL_AND_GANETI, Case, requests
 from tests.support import gen
-from tests.support.ganeti import (
-    SKIP_REASON as GANETI_SKIP,
-    ganeti_available,
-    validate_opcode,
-    validate_response,
-)
-from tests.support.hail import SKIP_REASON as HAIL_SKIP, hail_available, parse_score, run_hail_cached
+from tests.support.ganeti import validate_opcode, validate_response
+from tests.support.hail import parse_score, run_hail_cached
 from tests.support.validity import check_answer
 
-pytestmark = [
-    pytest.mark.hail,
-    pytest.mark.skipif(not hail_available(), reason=HAIL_SKIP),
-    pytest.mark.skipif(not ganeti_available(), reason=GANETI_SKIP),
-]
+pytestmark = NEEDS_HAIL_AND_GANETI
 EPSILON = 1e-6
 SCORED = ("allocate", "allocate-secondary")
 EVACUATIONS = ("node-evacuate", "change-group")

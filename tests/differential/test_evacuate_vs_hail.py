@@ -23,21 +23,13 @@ import pytest
 from app.cluster.model import NO_NODE
 from app.engine.nodeops import add_primary, add_secondary, remove_primary, remove_secondary
 from app.engine.score import score_of
+from tests.differential.cases import NEEDS_HAIL_AND_GANETI
 from tests.support import docs as d, gen
-from tests.support.ganeti import (
-    SKIP_REASON as GANETI_SKIP,
-    ganeti_available,
-    validate_opcode,
-    validate_response,
-)
-from tests.support.hail import SKIP_REASON as HAIL_SKIP, hail_available, run_hail
+from tests.support.ganeti import validate_opcode, validate_response
+from tests.support.hail import run_hail
 from tests.support.validity import check_answer
 
-pytestmark = [
-    pytest.mark.hail,
-    pytest.mark.skipif(not hail_available(), reason=HAIL_SKIP),
-    pytest.mark.skipif(not ganeti_available(), reason=GANETI_SKIP),
-]
+pytestmark = NEEDS_HAIL_AND_GANETI
 SEEDS = range(32)
 EPSILON = 1e-9
 BEYOND_HAIL = "iallocd"  # the word our notes in `info` carry
