@@ -6,12 +6,18 @@ line on stderr and exit status 1. `python -m app.cli cluster ...` manages the re
 
 from __future__ import annotations
 
+import gc
 import sys
 
+from app.core.memory import tune_malloc
 from app.protocol.errors import IallocdError
 
 
 def main(argv: list[str]) -> int:
+    # One short-lived process, and almost no reference cycles: without the cyclic collector,
+    # parsing a 2000-node document is several times faster (it rescans every new JSON object).
+    gc.disable()
+    tune_malloc()
     if argv and argv[0] == "cluster":
         from app.cli_admin import main_admin
 

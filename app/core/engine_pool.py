@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
+from app.core.memory import tune_malloc
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -66,8 +68,10 @@ class ClusterGate:
 
 
 def _warm(module: str) -> None:
-    """Worker initializer: import the engine before the first request needs it."""
+    """Worker initializer: import the engine before the first request needs it; keep its
+    arrays in the heap."""
     importlib.import_module(module)
+    tune_malloc()
 
 
 class EnginePool:

@@ -8,6 +8,7 @@ the pool.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import re
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from app.core.memory import release_memory
 from app.core.summary import StateSummary, summarize
 from app.engine.explain import explain_request
 from app.engine.headroom import headroom, probe_request
@@ -72,7 +74,9 @@ class Reported:
 
 
 def _guard(work: Callable[[], T]) -> T | Rejected | Crashed:
-    """Run `work`, turning bad input and engine bugs into values."""
+    """Run `work`, turning bad input and engine bugs into values. The cyclic garbage collector
+    waits meanwhile: it would rescan every JSON object of a big document while it is parsed."""
+    gc.disable()
     try:
         return work()
     except InputError as exc:
@@ -80,6 +84,9 @@ def _guard(work: Callable[[], T]) -> T | Rejected | Crashed:
         return Rejected(code, exc.path, exc.reason)
     except Exception as exc:  # a bug in the engine; the service logs it and answers 500
         return Crashed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    finally:
+        gc.enable()
+        release_memory()
 
 
 def decide(

@@ -108,20 +108,30 @@ def primary_effect(
 
 def peer_values(c: Cluster, pidx: IntArray, sidx: IntArray) -> IntArray:
     """Memory each secondary `sidx[k]` already reserves for primary `pidx[k]`."""
+    peers = c.nodes.peers
     if len(pidx) <= 64:
-        return np.array([c.nodes.peers[s].get(p, 0) for p, s in zip(pidx, sidx, strict=True)], np.int64)
+        return np.array([peers[s].get(p, 0) for p, s in zip(pidx, sidx, strict=True)], np.int64)
+    # A dense (secondary, primary) table of only the nodes asked about: candidate pairs
+    # come from one group, so it stays small while the pairs are many.
     n = len(c.nodes)
-    keys = [s * n + p for s, peers in enumerate(c.nodes.peers) for p in peers]
-    if not keys:
-        return np.zeros(len(pidx), dtype=np.int64)
-    values = [v for peers in c.nodes.peers for v in peers.values()]
-    order = np.argsort(keys)
-    sorted_keys = np.asarray(keys, dtype=np.int64)[order]
-    wanted = sidx * n + pidx
-    pos = np.clip(np.searchsorted(sorted_keys, wanted), 0, len(sorted_keys) - 1)
-    found = sorted_keys[pos] == wanted
-    out: IntArray = np.where(found, np.asarray(values, dtype=np.int64)[order][pos], 0)
+    rows, cols = _positions(sidx, n), _positions(pidx, n)
+    table = np.zeros((int(rows.max()) + 1, int(cols.max()) + 1), dtype=np.int64)
+    for s in np.flatnonzero(rows >= 0).tolist():
+        row = table[rows[s]]
+        for p, v in peers[s].items():
+            if cols[p] >= 0:
+                row[cols[p]] = v
+    out: IntArray = table[rows[sidx], cols[pidx]]
     return out
+
+
+def _positions(idx: IntArray, n: int) -> IntArray:
+    """Each node's position among the distinct nodes of `idx` (-1 if absent), in node order."""
+    seen = np.zeros(n, dtype=bool)
+    seen[idx] = True
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[seen] = np.arange(int(seen.sum()))
+    return pos
 
 
 def secondary_effect(

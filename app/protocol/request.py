@@ -71,7 +71,9 @@ Int = Annotated[int, _WholeNumber]
 
 class _Model(BaseModel):
     # strict: no "123" -> 123 or 1 -> true coercion; Int above re-allows integral floats.
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, strict=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="ignore", populate_by_name=True, strict=True, allow_inf_nan=False, defer_build=True
+    )
 
 
 class ISpec(_Model):
@@ -101,7 +103,7 @@ class IPolicy(_Model):
 
 
 def _every(size: int) -> ISpec:
-    return ISpec(
+    return ISpec.model_construct(
         memory_size=size, cpu_count=size, disk_size=size, disk_count=size, nic_count=size, spindle_use=size
     )
 
@@ -109,8 +111,9 @@ def _every(size: int) -> ISpec:
 # Ganeti 2.x documents carry no group ipolicy: those clusters had no instance limits, so the
 # default admits every instance size and template. The ratios are Ganeti's defaults
 # (vcpu-ratio 4.0, spindle-ratio 32.0), so CPU and spindle capacity are still bounded.
-PERMISSIVE_IPOLICY = IPolicy(
-    minmax=[MinMax(min=_every(0), max=_every(2**31))],
+PERMISSIVE_IPOLICY = IPolicy.model_construct(
+    minmax=[MinMax.model_construct(min=_every(0), max=_every(2**31))],
+    std=None,
     disk_templates=list(get_args(DiskTemplate)),
     vcpu_ratio=4.0,
     spindle_ratio=32.0,
