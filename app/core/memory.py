@@ -17,6 +17,7 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 64 << 20  # blocks below this come from the heap
 TRIM_THRESHOLD = 256 << 20  # free heap kept before it is given back
+_SETTINGS = ((_M_MMAP_THRESHOLD, MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
 @cache
@@ -34,8 +35,8 @@ def tune_malloc() -> bool:
     libc = _libc()
     if libc is None:
         return False
-    ok = libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
-    return libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1 and ok
+    done = [libc.mallopt(option, value) == 1 for option, value in _SETTINGS]
+    return all(done)
 
 
 def release_memory() -> None:
