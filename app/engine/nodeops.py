@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from app.cluster.model import NO_NODE, Cluster, InstanceSpec, IntArray
+from app.cluster.model import NO_NODE, BoolArray, Cluster, InstanceSpec, IntArray
 from app.engine.failures import Fail
 from app.engine.score import NodeFields, node_fields
 
@@ -114,24 +114,88 @@ def peer_values(c: Cluster, pidx: IntArray, sidx: IntArray) -> IntArray:
     # A dense (secondary, primary) table of only the nodes asked about: candidate pairs
     # come from one group, so it stays small while the pairs are many.
     n = len(c.nodes)
-    rows, cols = _positions(sidx, n), _positions(pidx, n)
-    table = np.zeros((int(rows.max()) + 1, int(cols.max()) + 1), dtype=np.int64)
-    for s in np.flatnonzero(rows >= 0).tolist():
-        row = table[rows[s]]
+    secondaries, rows = distinct(sidx, n)
+    primaries, cols = distinct(pidx, n)
+    col_of = np.full(n, -1, dtype=np.int64)
+    col_of[primaries] = np.arange(len(primaries))
+    table = np.zeros((len(secondaries), len(primaries)), dtype=np.int64)
+    for row, s in zip(table, secondaries.tolist(), strict=True):
         for p, v in peers[s].items():
-            if cols[p] >= 0:
-                row[cols[p]] = v
-    out: IntArray = table[rows[sidx], cols[pidx]]
+            if col_of[p] >= 0:
+                row[col_of[p]] = v
+    out: IntArray = table[rows, cols]
     return out
 
 
-def _positions(idx: IntArray, n: int) -> IntArray:
-    """Each node's position among the distinct nodes of `idx` (-1 if absent), in node order."""
+def distinct(idx: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """The distinct nodes of `idx` (in node order) and each entry's position among them."""
     seen = np.zeros(n, dtype=bool)
     seen[idx] = True
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[seen] = np.arange(int(seen.sum()))
-    return pos
+    nodes = np.flatnonzero(seen)
+    pos = np.zeros(n, dtype=np.int64)
+    pos[nodes] = np.arange(len(nodes))
+    return nodes, pos[idx]
+
+
+@dataclass
+class SecondaryBase:
+    """`inst` added as DRBD secondary on each node of `nodes`, but for what depends on the
+    primary (the memory the node reserves for it): `fields` keep r_mem and the N+1 flag of
+    before, `first` and `last` are the failures of the checks before and after the N+1 one.
+    Pairs are then finished by `secondary_pairs`, cheaply: all else is per node."""
+
+    nodes: IntArray
+    first: IntArray
+    last: IntArray
+    fields: NodeFields
+    strict: bool
+    needed: int
+
+
+def secondary_base(
+    c: Cluster, sidx: IntArray, inst: InstanceSpec, force: bool = False, ignore_disks: bool = False
+) -> SecondaryBase:
+    n = c.nodes
+    f = node_fields(c, sidx)
+    strict = not force
+    needed = inst.sec_mem
+    new_dsk = f.f_dsk - inst.dsk
+    new_fsp = _spindles_after(c, sidx, inst)
+    excl = n.excl[sidx]
+    new_isp = np.where(excl, 0.0, f.i_sp + inst.spindle_use)
+    first: list[tuple[object, Fail]] = [(np.full(len(sidx), inst.template != "drbd"), Fail.DISK)]
+    if not ignore_disks:
+        first.append((new_dsk <= 0, Fail.DISK))
+    first.append((excl & (new_fsp < 0), Fail.SPINDLES))
+    last: list[tuple[object, Fail]] = []
+    if strict:
+        first += [(new_isp > f.hi_sp, Fail.DISK), (needed >= f.unalloc, Fail.MEM)]
+        last += [(new_dsk <= 0, Fail.DISK), (needed >= f.f_mem_forth, Fail.MEM)]  # shadow (3.4)
+    fields = replace(f, f_dsk=new_dsk, f_sp=new_fsp, i_sp=new_isp, s_cnt=f.s_cnt + 1)
+    return SecondaryBase(sidx, _first_failure(first, len(sidx)), _first_failure(last, len(sidx)),
+                         fields, strict, needed)  # fmt: skip
+
+
+def _first_failure(checks: list[tuple[object, Fail]], size: int) -> IntArray:
+    fail = np.zeros(size, dtype=np.int64)
+    for cond, mode in checks:
+        fail = np.where((fail == 0) & np.asarray(cond), int(mode), fail)
+    return fail
+
+
+def secondary_pairs(
+    base: SecondaryBase, pos: IntArray, peer: IntArray
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """Per pair k, the secondary `base.nodes[pos[k]]` for a primary it already reserves
+    `peer[k]` MiB for: the failure, the new reserved memory and the new N+1 flag."""
+    f = base.fields
+    r_mem: IntArray = np.maximum(f.r_mem[pos], peer + base.needed)
+    fail_n1: BoolArray = f.unalloc[pos] <= r_mem
+    fail = base.first[pos]
+    if base.strict:
+        after = np.where(fail_n1 & ~f.fail_n1[pos], int(Fail.MEM), base.last[pos])
+        fail = np.where(fail > 0, fail, after)
+    return fail, r_mem, fail_n1
 
 
 def secondary_effect(
@@ -143,43 +207,9 @@ def secondary_effect(
     ignore_disks: bool = False,
 ) -> Effect:
     """Adding `inst` as DRBD secondary on `sidx[k]` for primary `pidx[k]`."""
-    n = c.nodes
-    f = node_fields(c, sidx)
-    strict = not force
-    needed = inst.sec_mem
-    peer = peer_values(c, pidx, sidx)
-    new_rmem = np.maximum(f.r_mem, peer + needed)
-    old_mem = f.unalloc
-    new_dsk = f.f_dsk - inst.dsk
-    new_fsp = _spindles_after(c, sidx, inst)
-    excl = n.excl[sidx]
-    new_isp = np.where(excl, 0.0, f.i_sp + inst.spindle_use)
-    new_failn1 = old_mem <= new_rmem
-    fail = np.zeros(len(sidx), dtype=np.int64)
-    checks: list[tuple[object, Fail]] = [(np.full(len(sidx), inst.template != "drbd"), Fail.DISK)]
-    if not ignore_disks:
-        checks.append((new_dsk <= 0, Fail.DISK))
-    checks.append((excl & (new_fsp < 0), Fail.SPINDLES))
-    if strict:
-        checks += [
-            (new_isp > f.hi_sp, Fail.DISK),
-            (needed >= old_mem, Fail.MEM),
-            (new_failn1 & ~f.fail_n1, Fail.MEM),
-            (new_dsk <= 0, Fail.DISK),  # shadow checks (3.4)
-            (needed >= f.f_mem_forth, Fail.MEM),
-        ]
-    for cond, mode in checks:
-        fail = np.where((fail == 0) & np.asarray(cond), int(mode), fail)
-    fields = replace(
-        f,
-        f_dsk=new_dsk,
-        f_sp=new_fsp,
-        i_sp=new_isp,
-        r_mem=new_rmem,
-        fail_n1=new_failn1,
-        s_cnt=f.s_cnt + 1,
-    )
-    return Effect(fail, fields)
+    base = secondary_base(c, sidx, inst, force, ignore_disks)
+    fail, r_mem, fail_n1 = secondary_pairs(base, np.arange(len(sidx)), peer_values(c, pidx, sidx))
+    return Effect(fail, replace(base.fields, r_mem=r_mem, fail_n1=fail_n1))
 
 
 Snapshot = tuple[list[int], dict[str, NDArray[Any]], list[list[Any]]]

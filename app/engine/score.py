@@ -45,6 +45,8 @@ STD = np.array([k == "std" for _, _, k in COMPONENTS])
 ONLINE = np.array([k != "off" for _, _, k in COMPONENTS])
 MAP_ROW = 18
 LOCATION_ROW = 17
+N1_ROW = 2
+RESERVE_ROWS = (3, 19)
 K = len(COMPONENTS)
 
 
@@ -105,13 +107,12 @@ def component_values(f: NodeFields) -> FloatArray:
             np.where(f.t_sp == 0, 1.0, f.f_sp / np.where(f.t_sp == 0, 1, f.t_sp)),
             np.where(f.t_dsk == 0, 1.0, f.f_dsk / np.where(f.t_dsk == 0, 1, f.t_dsk)),
         )
-        p_rem = f.r_mem / f.t_mem
         p_cpu = f.u_cpu / f.t_cpu
         spindles = np.where(f.excl, 0.0, f.i_sp / f.hi_sp)
         p_mem_forth = f.f_mem_forth / f.t_mem
     pri = f.p_cnt.astype(np.float64)
     both = (f.p_cnt + f.s_cnt).astype(np.float64)
-    n1 = np.where(f.fail_n1, both, 0.0)
+    n1, p_rem = reserve_values(f.r_mem, f.t_mem, f.fail_n1, both)
     zeros = np.zeros_like(p_mem)
     rows = [
         p_mem, p_dsk, n1, p_rem, both, pri, p_cpu, pri, pri, both, pri,
@@ -119,6 +120,17 @@ def component_values(f: NodeFields) -> FloatArray:
         f.loc_score.astype(np.float64), zeros, p_rem,
     ]  # fmt: skip
     return np.stack([np.broadcast_to(r, p_mem.shape) for r in rows], dtype=np.float64)
+
+
+def reserve_values(
+    r_mem: IntArray, t_mem: FloatArray, fail_n1: BoolArray, both: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The components that follow the memory a node reserves for its DRBD peers: the N+1
+    count (row 2) and the reserved memory fraction (rows 3 and 19). `both`: instance count."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_rem: FloatArray = r_mem / t_mem
+    n1: FloatArray = np.where(fail_n1, both, 0.0)
+    return n1, p_rem
 
 
 @dataclass

@@ -17,11 +17,21 @@ import numpy as np
 from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
 from app.engine.capacity import CapacityCheck
 from app.engine.failures import Fail
-from app.engine.nodeops import Effect, location_scores, primary_effect, secondary_effect
+from app.engine.nodeops import (
+    Effect,
+    distinct,
+    location_scores,
+    peer_values,
+    primary_effect,
+    secondary_base,
+    secondary_pairs,
+)
 from app.engine.policy import policy_codes
 from app.engine.score import (
     LOCATION_ROW,
     MAP_ROW,
+    N1_ROW,
+    RESERVE_ROWS,
     STD,
     WEIGHTS,
     K,
@@ -31,6 +41,7 @@ from app.engine.score import (
     exact_score_replacing,
     map_delta,
     node_fields,
+    reserve_values,
     stats_of,
     update,
 )
@@ -286,22 +297,30 @@ def _score_pairs(
     codes: IntArray,
     out: FloatArray,
 ) -> None:
-    """Check the secondaries and score the pairs of one block, in place. Only the rows a
-    secondary changes are updated per pair (hail's update leaves the others bit-identical)."""
-    sec = secondary_effect(c, pair_p, pair_s, inst)
-    codes[:] = np.where(codes > 0, codes, sec.fail)
+    """Check the secondaries and score the pairs of one block, in place. The secondary's
+    figures are computed once per node, but for those that depend on the primary (reserved
+    memory); only the rows a secondary changes are updated per pair (hail's update leaves
+    the others bit-identical)."""
+    nodes, pos = distinct(pair_s, len(c.nodes))
+    base = secondary_base(c, nodes, inst)
+    fail, r_mem, fail_n1 = secondary_pairs(base, pos, peer_values(c, pair_p, pair_s))
+    codes[:] = np.where(codes > 0, codes, fail)
     live = np.flatnonzero(codes == 0)
     if len(live) == 0:
         return
-    p, s, k = pair_p[live], pair_s[live], owner[live]
-    old_s = component_values(node_fields(c, s))
-    new_s = component_values(_take(sec.fields, live))
+    at, k = pos[live], owner[live]
+    f = base.fields
+    old_s = component_values(node_fields(c, nodes))
+    new_s = component_values(f)  # but the reserve rows: per pair, below
+    both = (f.p_cnt + f.s_cnt).astype(np.float64)[at]
+    n1, p_rem = reserve_values(r_mem[live], f.t_mem[at], fail_n1[live], both)
     n = after_p.stats.count
     acc = np.zeros(len(live))
     for row in range(K):
         if row in SECONDARY_ROWS:
             total = after_p.stats.total[row, k]
-            x, y = old_s[row], new_s[row]
+            x = old_s[row, at]
+            y = n1 if row == N1_ROW else p_rem if row in RESERVE_ROWS else new_s[row, at]
             ds = y - x
             if STD[row]:
                 dnnvar = (n * (y * y - x * x) - 2 * total * ds) - ds * ds
@@ -311,7 +330,7 @@ def _score_pairs(
         else:
             value = after_p.values[row, k]
         if row == LOCATION_ROW:
-            value = value + location_scores(c, p, s)
+            value = value + location_scores(c, pair_p[live], pair_s[live])
         acc = acc + WEIGHTS[row] * value
     out[live] = acc
 
