@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.cluster.model import (
+    LOCAL_TEMPLATES,
     NO_NODE,
     OFFLINE,
     RUN_STATE,
@@ -20,6 +21,7 @@ from app.cluster.model import (
     Instances,
     InstanceSpec,
     Nodes,
+    SpecList,
 )
 from app.protocol.document import INSTANCE_DEFAULTS, NODE_DEFAULTS, ClusterDocument, JsonObject
 
@@ -161,7 +163,7 @@ def build_cluster(doc: ClusterDocument, static_kvm_node_memory: int) -> Cluster:
     cluster = Cluster(
         groups=groups,
         nodes=nodes,
-        instances=Instances([], np.zeros(0, np.int64), np.zeros(0, np.int64), [], np.zeros(0, np.int64)),
+        instances=Instances.empty(),
         node_index=node_index,
         instance_index={},
         excl_prefixes=_suffixes(tags, EXCL_PREFIX),
@@ -172,19 +174,24 @@ def build_cluster(doc: ClusterDocument, static_kvm_node_memory: int) -> Cluster:
 
 
 def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
-    """Place existing instances (hail's setPri/setSec, buildPeers and updateMissing)."""
+    """Place existing instances (hail's setPri/setSec, buildPeers and updateMissing). The
+    figures every instance contributes are read straight from the JSON; its InstanceSpec is
+    made only if something needs it."""
     nodes = cluster.nodes
     index = cluster.node_index
-    specs = [make_spec(name, inst, cluster) for name, inst in doc.instances.items()]
-    where = [inst["nodes"] for inst in doc.instances.values()]
+    names = list(doc.instances)
+    raw = list(doc.instances.values())
+    specs = SpecList(lambda i: make_spec(names[i], raw[i], cluster), len(raw))
+    where = [inst["nodes"] for inst in raw]
     pnode = np.array([index[w[0]] for w in where], dtype=np.int64)
     snode = np.array([index[w[1]] if len(w) > 1 else NO_NODE for w in where], dtype=np.int64)
     n = len(nodes)
-    mem = np.array([s.memory for s in specs], dtype=np.int64)
-    state = np.array([s.run_state for s in specs], dtype=np.int64)
-    local = np.array([s.local for s in specs], dtype=bool)
-    use = np.array([s.spindle_use for s in specs], dtype=np.float64)
-    vcpus = np.array([s.vcpus for s in specs], dtype=np.int64)
+    mem = np.array([inst["memory"] for inst in raw], dtype=np.int64)
+    state = np.array([RUN_STATE.get(inst.get("admin_state", "up"), RUNNING) for inst in raw], dtype=np.int64)
+    local = np.array([inst["disk_template"] in LOCAL_TEMPLATES for inst in raw], dtype=bool)
+    default_use = INSTANCE_DEFAULTS["spindle_use"]
+    use = np.array([inst.get("spindle_use", default_use) for inst in raw], dtype=np.float64)
+    vcpus = np.array([inst["vcpus"] for inst in raw], dtype=np.int64)
     has_sec = snode != NO_NODE
     sec = snode[has_sec]
 
@@ -200,12 +207,16 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     spindles = np.where(local, use, 0.0)
     nodes.i_sp += per_node(pnode, spindles) + per_node(sec, spindles[has_sec])
     nodes.i_sp[nodes.excl] = 0.0
-    loc_scores = np.zeros(len(specs), dtype=np.int64)
+    loc_scores = np.zeros(len(raw), dtype=np.int64)
     if any(nodes.loc_tags):
         for k in np.flatnonzero(has_sec).tolist():
             loc_scores[k] = len(nodes.loc_tags[int(pnode[k])] & nodes.loc_tags[int(snode[k])])
-    for i, spec in enumerate(specs):
-        p = int(pnode[i])
+    # location scores and exclusion or desired-location tags: only the instances with any
+    todo = set(np.flatnonzero(loc_scores).tolist())
+    if cluster.excl_prefixes or cluster.desired_prefixes:
+        todo.update(i for i, inst in enumerate(raw) if inst.get("tags"))
+    for i in sorted(todo):
+        spec, p = specs[i], int(pnode[i])
         if spec.desired_loc or loc_scores[i]:
             nodes.loc_score[p] += int(loc_scores[i]) + len(spec.desired_loc - nodes.loc_tags[p])
         if spec.excl_tags:
@@ -221,14 +232,8 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     nodes.x_mem[:] = (nodes.t_mem_int - nodes.n_mem - nodes.i_mem) - nodes.f_mem
     # hail 3.0.x (the reference) sets the initial N+1 flag from the reported free memory.
     nodes.fail_n1[:] = nodes.f_mem < nodes.r_mem
-    cluster.instances = Instances(
-        names=list(doc.instances),
-        pnode=pnode,
-        snode=snode,
-        specs=specs,
-        loc_score=loc_scores,
-    )
-    cluster.instance_index = {name: i for i, name in enumerate(doc.instances)}
+    cluster.instances = Instances(names=names, pnode=pnode, snode=snode, specs=specs, loc_score=loc_scores)
+    cluster.instance_index = {name: i for i, name in enumerate(names)}
 
 
 __all__ = ["build_cluster", "make_spec"]

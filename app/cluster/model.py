@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy as _copy
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -125,6 +126,35 @@ class Nodes:
         return out
 
 
+class SpecList:
+    """Every instance's InstanceSpec, made when first read: a request moves a few instances
+    of thousands, and making them all costs more than the rest of a 1000-node allocation."""
+
+    def __init__(self, make: Callable[[int], InstanceSpec], count: int) -> None:
+        self._make = make
+        self._specs: list[InstanceSpec | None] = [None] * count
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __getitem__(self, i: int) -> InstanceSpec:
+        spec = self._specs[i]
+        if spec is None:
+            spec = self._specs[i] = self._make(i)
+        return spec
+
+    def __iter__(self) -> Iterator[InstanceSpec]:
+        return (self[i] for i in range(len(self._specs)))
+
+    def append(self, spec: InstanceSpec) -> None:
+        self._specs.append(spec)
+
+    def copy(self) -> SpecList:
+        out = SpecList(self._make, 0)
+        out._specs = list(self._specs)
+        return out
+
+
 @dataclass
 class Instances:
     """Per-instance arrays (index = instance number) plus the specs used by moves."""
@@ -132,11 +162,20 @@ class Instances:
     names: list[str]
     pnode: IntArray
     snode: IntArray
-    specs: list[InstanceSpec]
+    specs: SpecList
     loc_score: IntArray  # |loc(primary) & loc(secondary)| for DRBD
 
     def __len__(self) -> int:
         return len(self.names)
+
+    @classmethod
+    def empty(cls) -> Instances:
+        none = np.zeros(0, np.int64)
+        return cls([], none, none.copy(), SpecList(_no_spec, 0), none.copy())
+
+
+def _no_spec(i: int) -> InstanceSpec:
+    raise IndexError(i)
 
 
 @dataclass
@@ -163,7 +202,7 @@ class Cluster:
         insts.pnode = self.instances.pnode.copy()
         insts.snode = self.instances.snode.copy()
         insts.loc_score = self.instances.loc_score.copy()
-        insts.specs = list(self.instances.specs)
+        insts.specs = self.instances.specs.copy()
         insts.names = list(self.instances.names)
         return Cluster(
             self.groups,

@@ -304,3 +304,27 @@ def test_build_no_cluster_tags_no_tag_figures():
     assert c.nodes.loc_tags == [frozenset()] * 3
     assert c.nodes.mig_tags == [frozenset()] * 3
     assert c.nodes.loc_score.tolist() == [0, 0, 0]
+
+
+def test_build_instance_specs_made_on_first_use_and_kept():
+    doc = d.document({"n1": d.node()}, {"i1": d.instance(["n1"]), "i2": d.instance(["n1"], memory=512)})
+    c = d.cluster_of(doc)
+    specs = c.instances.specs
+    assert specs._specs == [None, None]  # no tags, no locations: nothing needed them
+    assert (specs[1].name, specs[1].memory) == ("i2", 512)
+    assert specs[1] is specs[1] and specs._specs[0] is None
+    copied = c.copy().instances.specs
+    copied.append(specs[0])
+    assert [s.name for s in copied] == ["i1", "i2", "i1"] and len(specs) == 2
+
+
+def test_build_tagged_instances_specs_made_only_with_tag_prefixes():
+    # exclusion tags need their spec at load time (per-node tag counts); untagged ones do not
+    doc = d.document(
+        {"n1": d.node()},
+        {"i1": d.instance(["n1"], tags=["web:a"]), "i2": d.instance(["n1"])},
+        cluster_tags=["htools:iextags:web"],
+    )
+    specs = d.cluster_of(doc).instances.specs
+    assert specs._specs[0] is not None and specs._specs[1] is None
+    assert specs[0].excl_tags == ("web:a",)
