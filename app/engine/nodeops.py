@@ -109,12 +109,13 @@ def primary_effect(
 def peer_values(c: Cluster, pidx: IntArray, sidx: IntArray) -> IntArray:
     """Memory each secondary `sidx[k]` already reserves for primary `pidx[k]`."""
     peers = c.nodes.peers
-    if len(pidx) <= 64:
-        return np.array([peers[s].get(p, 0) for p, s in zip(pidx, sidx, strict=True)], np.int64)
-    # A dense (secondary, primary) table of only the nodes asked about: candidate pairs
-    # come from one group, so it stays small while the pairs are many.
     n = len(c.nodes)
     secondaries, rows = distinct(sidx, n)
+    if len(pidx) <= sum(len(peers[s]) for s in secondaries.tolist()):
+        return np.array(
+            [peers[s].get(p, 0) for p, s in zip(pidx.tolist(), sidx.tolist(), strict=True)], np.int64
+        )
+    # Many pairs among few nodes (one group's): a dense (secondary, primary) table of them.
     primaries, cols = distinct(pidx, n)
     col_of = np.full(n, -1, dtype=np.int64)
     col_of[primaries] = np.arange(len(primaries))

@@ -119,7 +119,10 @@ def component_values(f: NodeFields) -> FloatArray:
         f.conflicts.astype(np.float64), spindles, p_mem_forth, p_dsk, p_cpu, spindles,
         f.loc_score.astype(np.float64), zeros, p_rem,
     ]  # fmt: skip
-    return np.stack([np.broadcast_to(r, p_mem.shape) for r in rows], dtype=np.float64)
+    out = np.empty((K, *p_mem.shape))
+    for k, row in enumerate(rows):
+        out[k] = row
+    return out
 
 
 def reserve_values(
