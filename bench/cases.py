@@ -100,7 +100,7 @@ def full_matrix() -> list[Case]:
 
 
 def quick_matrix() -> list[Case]:
-    """A few minutes on 2 cores: the cases the performance targets name, at 100/500/1000 nodes."""
+    """A few minutes on 2 cores: the cases the performance targets name."""
     return [
         Case(cluster_shape(100, "mixed"), "allocate drbd", False),
         Case(cluster_shape(100, "mixed"), "allocate drbd", True),
@@ -112,6 +112,7 @@ def quick_matrix() -> list[Case]:
         Case(cluster_shape(1000, "drbd"), "allocate drbd", False),
         Case(cluster_shape(1000, "drbd"), "multi-allocate 3", False),
         Case(cluster_shape(1000, "mixed"), "allocate drbd", True),
+        Case(cluster_shape(2000, "drbd"), "allocate drbd", False),
     ]
 
 

@@ -128,14 +128,21 @@ def _bounds(run: Run, timeout: float) -> tuple[float, bool] | None:
     return run.measured.seconds, True
 
 
-def speedup_cell(hail: Run, ours: Run, timeout: float) -> str:
+def speedup(hail: Run, ours: Run, timeout: float) -> tuple[str, float] | None:
+    """hail s / ours s as (bound, ratio): bound "" exact, ">" at least, "<" at most."""
     theirs, mine = _bounds(hail, timeout), _bounds(ours, timeout)
     if theirs is None or mine is None or not (mine[1] or theirs[1]):
-        return "?"
+        return None
     ratio = theirs[0] / mine[0]
-    if not mine[1]:
-        return f"< {ratio:.1f}x"
-    return f"{ratio:.1f}x" if theirs[1] else f"> {ratio:.1f}x"
+    return ("<" if not mine[1] else "" if theirs[1] else ">"), ratio
+
+
+def speedup_cell(hail: Run, ours: Run, timeout: float) -> str:
+    found = speedup(hail, ours, timeout)
+    if found is None:
+        return "?"
+    bound, ratio = found
+    return f"{bound} {ratio:.1f}x".lstrip()
 
 
 def rss_cell(run: Run) -> str:
@@ -145,11 +152,17 @@ def rss_cell(run: Run) -> str:
     return f"≥ {mib:.0f}" if run.measured.timed_out else f"{mib:.0f}"
 
 
-def rss_ratio_cell(hail: Run, ours: Run) -> str:
+def rss_ratio(hail: Run, ours: Run) -> tuple[str, float] | None:
+    """ours / hail peak RSS as (bound, ratio): bound "" exact, "≤" at most (hail was killed)."""
     if hail.measured is None or ours.measured is None or ours.measured.timed_out:
-        return "–"
+        return None
     ratio = ours.measured.max_rss_kib / max(hail.measured.max_rss_kib, 1)
-    return f"≤ {ratio:.2f}" if hail.measured.timed_out else f"{ratio:.2f}"
+    return ("≤" if hail.measured.timed_out else ""), ratio
+
+
+def rss_ratio_cell(hail: Run, ours: Run) -> str:
+    found = rss_ratio(hail, ours)
+    return "–" if found is None else f"{found[0]} {found[1]:.2f}".lstrip()
 
 
 def case_row(result: CaseResult, timeout: float) -> list[str]:

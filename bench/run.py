@@ -24,7 +24,8 @@ from bench.report import (
     table,
 )
 from bench.service import bench_service
-from bench.side_by_side import CaseResult, Limits, SideBySide, write_document
+from bench.side_by_side import REPEAT_UNDER, CaseResult, Limits, SideBySide, write_document
+from bench.targets import targets_section
 from tests.support.hail import SKIP_REASON, hail_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -59,6 +60,8 @@ def run_bench(cases: Sequence[Case], plan: LoadPlan | None, limits: Limits, titl
     facts.append(("load average at end", load_average()))
     limit = f"{limits.address_space / GIB:g} GiB address space" if limits.address_space else "no memory limit"
     facts.append(("limits per run", f"{limits.timeout:g} s, {limit} (hail and ours)"))
+    repeat = f"up to {limits.repeat} of each program, the median counts; one if over {REPEAT_UNDER:g} s"
+    facts.append(("runs per case", repeat))
     parts = [
         f"# {title}",
         "",
@@ -72,6 +75,9 @@ def run_bench(cases: Sequence[Case], plan: LoadPlan | None, limits: Limits, titl
         "",
         CASE_NOTES,
     ]
+    targets = targets_section(results, limits.timeout)
+    if targets is not None:
+        parts += ["", "## Targets", "", targets]
     if load is not None:
         parts += ["", "## Load: one service, many clusters", "", load_section(load)]
     return "\n".join(parts) + "\n"
@@ -80,7 +86,8 @@ def run_bench(cases: Sequence[Case], plan: LoadPlan | None, limits: Limits, titl
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="few sizes and requests: a few minutes")
-    parser.add_argument("--timeout", type=float, help="seconds per run (default 120, quick 30)")
+    parser.add_argument("--timeout", type=float, help="seconds per run (default 120, quick 75)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each program per case (median)")
     parser.add_argument("--load-seconds", type=float, help="length of the load run (default 60, quick 10)")
     parser.add_argument("--memory-limit", type=float, default=8, help="GiB of address space per run")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory of the Markdown report")
@@ -89,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench: {SKIP_REASON}", file=sys.stderr)
         return 2
     mode = "quick" if args.quick else "full"
-    limits = Limits(args.timeout or (30 if args.quick else 120), int(args.memory_limit * GIB) or None)
+    limits = Limits(
+        args.timeout or (75 if args.quick else 120), int(args.memory_limit * GIB) or None, max(1, args.repeat)
+    )
     seconds = args.load_seconds or (10 if args.quick else 60)
     plan = LoadPlan(seconds=seconds, alone_seconds=3 if args.quick else 10)
     date = datetime.date.today().isoformat()

@@ -3,6 +3,8 @@ a one-second load run, through the same code as `make bench`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bench.cases import Case, Shape
@@ -10,7 +12,7 @@ from bench.load import LoadPlan
 from bench.measure import Measured
 from bench.report import CASE_COLUMNS, LOAD_COLUMNS, markdown_row, speedup_cell
 from bench.run import GIB, run_bench
-from bench.side_by_side import Limits, Run
+from bench.side_by_side import REPEAT_UNDER, Limits, Run, median_run
 from tests.support.hail import SKIP_REASON, hail_available
 
 
@@ -51,3 +53,25 @@ def test_run_bench_one_small_case_reports_every_column():
     assert small[0].startswith("small (20 nodes") and large[0].startswith("large (40 nodes")
     assert int(small[2]) > 0 and int(large[2]) > 0
     assert "errors: none" in report
+
+
+def _series(*runs: Measured) -> tuple[list[Measured], Callable[[], Measured]]:
+    left = list(runs)
+    done: list[Measured] = []
+
+    def run() -> Measured:
+        done.append(left.pop(0))
+        return done[-1]
+
+    return done, run
+
+
+def test_median_run_takes_median_and_stops_on_long_or_failed_runs():
+    fast = [Measured(s, 1024, 0, False, b"", "") for s in (0.5, 0.3, 0.4)]
+    done, run = _series(*fast)
+    assert median_run(run, 3).seconds == 0.4 and len(done) == 3
+    done, run = _series(Measured(REPEAT_UNDER + 1, 1024, 0, False, b"", ""), *fast)
+    assert median_run(run, 3).seconds == REPEAT_UNDER + 1 and len(done) == 1
+    failed = Measured(0.1, 1024, 1, False, b"", "boom")
+    done, run = _series(fast[0], failed, fast[1])
+    assert median_run(run, 3) is failed and len(done) == 2

@@ -1,0 +1,81 @@
+"""The performance targets (issue 7), read off the side-by-side results: what each asks, what
+was measured, and whether it is met."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bench.report import rss_ratio, speedup, table
+from bench.side_by_side import CaseResult
+
+TARGET_COLUMNS = ("target", "case", "measured", "met")
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    nodes: int
+    kind: str
+    request: str
+    capacity_checks: bool
+    measure: str  # "cli" or "e2e" (speedup, at least goal), "rss" (ours/hail, at most goal), "seconds"
+    goal: float
+
+
+TARGETS = (
+    Target("allocate, 1000 nodes, CLI: >= 10x", 1000, "drbd", "allocate drbd", False, "cli", 10),
+    Target("allocate, 1000 nodes, e2e: >= 3x", 1000, "drbd", "allocate drbd", False, "e2e", 3),
+    Target("allocate, 2000 nodes, CLI: >= 20x", 2000, "drbd", "allocate drbd", False, "cli", 20),
+    Target("allocate, 2000 nodes: RSS <= 1/4 of hail", 2000, "drbd", "allocate drbd", False, "rss", 0.25),
+    Target("node-evacuate, 500 nodes, CLI: >= 50x", 500, "drbd", "node-evacuate all", False, "cli", 50),
+    Target("node-evacuate, 500 nodes, e2e: >= 50x", 500, "drbd", "node-evacuate all", False, "e2e", 50),
+    Target("change-group, 500 nodes, CLI: >= 50x", 500, "drbd", "change-group 5", False, "cli", 50),
+    Target("change-group, 500 nodes, e2e: >= 50x", 500, "drbd", "change-group 5", False, "e2e", 50),
+    Target(
+        "capacity checks, mixed 1000 nodes: < 1 s (CLI wall time, start and parsing included)",
+        1000, "mixed", "allocate drbd", True, "seconds", 1.0,
+    ),
+)  # fmt: skip
+
+
+def _case_name(t: Target) -> str:
+    checks = "capacity checks on" if t.capacity_checks else "no capacity checks"
+    return f"{t.request}, {t.nodes} nodes {t.kind}, {checks}"
+
+
+def _judge(t: Target, result: CaseResult, timeout: float) -> tuple[str, str]:
+    """(measured, met) of one target."""
+    if t.measure == "seconds":
+        ours = result.ours.measured
+        if ours is None or not ours.ok:
+            return "no answer", "no"
+        return f"{ours.seconds:.2f} s", "yes" if ours.seconds < t.goal else "no"
+    if t.measure == "rss":
+        found = rss_ratio(result.hail, result.ours)
+        if found is None:
+            return "?", "?"
+        bound, ratio = found
+        return f"{bound} {ratio:.2f}".lstrip(), "yes" if ratio <= t.goal else "no" if not bound else "?"
+    found = speedup(result.hail, result.ours if t.measure == "cli" else result.e2e, timeout)
+    if found is None:
+        return "?", "?"
+    bound, ratio = found
+    if ratio >= t.goal:
+        met = "?" if bound == "<" else "yes"
+    else:
+        met = "?" if bound == ">" else "no"
+    return f"{bound} {ratio:.1f}x".lstrip(), met
+
+
+def targets_section(results: Sequence[CaseResult], timeout: float) -> str | None:
+    """The targets whose case was run, as a Markdown table (None when none was)."""
+    rows = []
+    for t in TARGETS:
+        for r in results:
+            c = r.case
+            if (c.shape.nodes, c.shape.kind, c.request, c.capacity_checks) == (
+                t.nodes, t.kind, t.request, t.capacity_checks,
+            ):  # fmt: skip
+                rows.append([t.text, _case_name(t), *_judge(t, r, timeout)])
+    return table(TARGET_COLUMNS, rows) if rows else None
