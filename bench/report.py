@@ -26,6 +26,7 @@ CASE_COLUMNS = (
     "speedup",
     "shim+service s",
     "e2e speedup",
+    "engine s",
     "hail MB",
     "ours MB",
     "RSS ours/hail",
@@ -52,6 +53,8 @@ CASE_NOTES = """\
 - `> T`: killed after T s, the speedup is then a lower bound (`> Nx`) and the RSS a lower bound;
   `skipped`: it already took longer than T on a smaller cluster of the same mix and request.
 - speedup = hail s / ours s; RSS ours/hail below 1 means we use less memory.
+- engine s: the time the service recorded in the engine for the shim's runs (parsing, building
+  the cluster and deciding; no process start, no transfer), median.
 - agree: same `success`; for allocate our score (from `info`) at most hail's + 1e-6; for
   multi-allocate and evacuations at least as many instances placed or moved; and the answer through
   the shim and service equals the CLI's."""
@@ -178,6 +181,7 @@ def case_row(result: CaseResult, timeout: float) -> list[str]:
         speedup_cell(result.hail, result.ours, timeout),
         seconds_cell(result.e2e, timeout),
         speedup_cell(result.hail, result.e2e, timeout),
+        "–" if result.engine_seconds is None else f"{result.engine_seconds:.2f}",
         rss_cell(result.hail),
         rss_cell(result.ours),
         rss_ratio_cell(result.hail, result.ours),

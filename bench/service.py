@@ -3,6 +3,7 @@ temporary SQLite store, clusters registered through the admin API, a shim config
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 import secrets
@@ -63,6 +64,17 @@ class BenchService:
             timeout=self.timeout,
         )
         response.raise_for_status()
+
+    def engine_seconds(self, cluster: str, since: datetime.datetime) -> list[float]:
+        """Engine time (parse, build, decide) of the decisions recorded for `cluster` since `since`."""
+        response = httpx.get(
+            f"{self.url}/clusters/{cluster}/decisions",
+            params={"since": since.isoformat(), "limit": 500},
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return [float(item["engine_seconds"]) for item in response.json()["items"]]
 
     def shim_command(self, document: Path, params: list[str]) -> list[str]:
         return [str(SHIM), str(document), *params]

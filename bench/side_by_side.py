@@ -3,6 +3,7 @@ iallocator: a fresh process that parses the file) and the shim posting to the li
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from bench.cases import Case
@@ -84,6 +86,7 @@ class CaseResult:
     ours: Run
     e2e: Run
     agreement: str
+    engine_seconds: float | None = None  # the service's engine time of the shim's runs (median)
 
 
 class SideBySide:
@@ -98,13 +101,16 @@ class SideBySide:
     def run(self, case: Case, document: Path) -> CaseResult:
         hail = self._run("hail", case, [HAIL, str(document), *case.params], None)
         ours = self._run("ours", case, [sys.executable, "-m", "app.cli", str(document), *case.params], REPO)
-        e2e = Run(None)
+        e2e, engine = Run(None), None
         if self.service is not None and ours.answer is not None:
+            since = datetime.datetime.now(datetime.UTC)
             argv = self.service.shim_command(document, case.params)
             env = {"IALLOCD_CONFIG": str(self.service.shim_config(case.shape.name))}
             limit, times = self.limits.timeout + 10, self.limits.repeat
             e2e = Run(median_run(lambda: run_measured(argv, timeout=limit, cwd="/", env=env), times))
-        return CaseResult(case, hail, ours, e2e, _agreement(case, hail, ours, e2e))
+            recorded = self.service.engine_seconds(case.shape.name, since)
+            engine = float(np.median(recorded)) if recorded else None
+        return CaseResult(case, hail, ours, e2e, _agreement(case, hail, ours, e2e), engine)
 
     def _run(self, who: str, case: Case, argv: list[str], cwd: Path | None) -> Run:
         key = (who, case.shape.kind, case.request, case.capacity_checks)

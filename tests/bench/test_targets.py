@@ -12,9 +12,12 @@ def _run(seconds: float, rss_kib: int = 1024, timed_out: bool = False) -> Run:
     return Run(Measured(seconds, rss_kib, -9 if timed_out else 0, timed_out, b"{}", ""))
 
 
-def _result(nodes: int, kind: str, request: str, hail: Run, ours: Run, e2e: Run) -> CaseResult:
+def _result(
+    nodes: int, kind: str, request: str, hail: Run, ours: Run, e2e: Run, engine: float | None = None
+) -> CaseResult:
     groups = {500: 4, 1000: 2, 2000: 4}[nodes]
-    return CaseResult(Case(Shape(nodes, groups, kind), request, False), hail, ours, e2e, "yes")
+    case = Case(Shape(nodes, groups, kind), request, capacity_checks=engine is not None)
+    return CaseResult(case, hail, ours, e2e, "yes", engine)
 
 
 def _rows(section: str) -> dict[str, list[str]]:
@@ -27,6 +30,7 @@ def test_targets_judged_with_bounds_from_timeouts():
         _result(1000, "drbd", "allocate drbd", _run(9.0), _run(0.75), _run(3.5)),
         _result(2000, "drbd", "allocate drbd", _run(24.0, 4000), _run(1.5, 1200), _run(1.0)),
         _result(500, "drbd", "node-evacuate all", _run(75, timed_out=True), _run(1.0), _run(2.0)),
+        _result(1000, "mixed", "allocate drbd", _run(75, timed_out=True), _run(1.2), _run(1.3), engine=0.62),
     ]
     section = targets_section(results, timeout=75)
     assert section is not None and section.splitlines()[0].startswith(f"| {TARGET_COLUMNS[0]} |")
@@ -38,6 +42,7 @@ def test_targets_judged_with_bounds_from_timeouts():
     # hail was killed: 75x is a lower bound, enough for 50x; a lower bound under 50x says nothing
     assert rows["node-evacuate, 500 nodes, CLI: >= 50x"] == ["> 75.0x", "yes"]
     assert rows["node-evacuate, 500 nodes, e2e: >= 50x"] == ["> 37.5x", "?"]
+    assert rows["capacity checks, mixed 1000 nodes: < 1 s in the engine"] == ["0.62 s", "yes"]
     assert not any(name.startswith("change-group") for name in rows)  # its case was not run
 
 
