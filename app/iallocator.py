@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from app.engine import run_request
 from app.engine.options import EngineOptions, options_from_params
 from app.protocol import dump_response, parse_document, parse_params
+from app.protocol.summary import StateSummary, summarize_document
 
 ENGINE_VERSION = "0.1.0"
 
@@ -33,6 +34,7 @@ class Outcome:
     score_after: float | None
     document_sha256: str
     engine_seconds: float
+    summary: StateSummary  # the cluster as the document describes it
     engine_version: str = ENGINE_VERSION
     warnings: list[str] = field(default_factory=list)
 
@@ -57,6 +59,7 @@ def answer(data: bytes, params: Sequence[str] = (), defaults: Sequence[str] = ()
         score_after=reply.score_after,
         document_sha256=hashlib.sha256(data).hexdigest(),
         engine_seconds=time.perf_counter() - started,
+        summary=summarize_document(doc),
         warnings=warnings,
     )
 

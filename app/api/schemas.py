@@ -8,9 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import examples
-from app.core.summary import StateSummary
 from app.protocol import IallocatorResponse
 from app.protocol.request import DiskTemplate
+from app.protocol.summary import StateSummary
 from app.store.clusters import CLUSTER_NAME_PATTERN, ClusterPolicy
 from app.store.decisions import Activity
 from app.store.models import Cluster, ClusterState, Decision

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 import orjson
 
 from app.core.memory import release_memory
-from app.core.summary import StateSummary, summarize
 from app.engine.explain import explain_request
 from app.engine.headroom import headroom, probe_request
 from app.engine.options import EngineOptions, options_from_params
@@ -41,7 +40,6 @@ class Decided:
     """An answer, with what the cluster state and the decision history need besides."""
 
     outcome: Outcome
-    summary: StateSummary
     document_size: int
     document: bytes | None  # zlib-compressed input, None when larger than the cap
 
@@ -96,9 +94,8 @@ def decide(
 
     def work() -> Decided:
         outcome = answer(data, params, defaults)
-        summary = summarize(orjson.loads(data))
         document = zlib.compress(data, 1) if len(data) <= keep_max else None
-        return Decided(outcome, summary, len(data), document)
+        return Decided(outcome, len(data), document)
 
     return _guard(work)
 

@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 
 from app.cluster.model import BoolArray, Cluster, FloatArray, IntArray
+from app.engine.nodeops import distinct
 from app.engine.score import (
     LOCATION_ROW,
     MAP_ROW,
@@ -112,7 +113,8 @@ class ListScore:
         return out
 
     def _updated(self, stats: Stats, ch: Change) -> Stats:
-        old = component_values(node_fields(self.c, ch.nodes))
+        nodes, pos = distinct(ch.nodes, len(self.c.nodes))  # candidates share few nodes
+        old = component_values(node_fields(self.c, nodes))[:, pos]
         new = np.where(self.member[ch.nodes], ch.values, old)
         return update(stats, old, new, 0.0, online=~self.c.nodes.offline[ch.nodes])
 

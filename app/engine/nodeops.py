@@ -8,16 +8,23 @@ once (`primary_effect`, `secondary_effect`); `add_*`/`remove_*` apply one change
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from app.cluster.model import NO_NODE, BoolArray, Cluster, InstanceSpec, IntArray
+from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
 from app.engine.failures import Fail
-from app.engine.score import NodeFields, node_fields
+from app.engine.score import (
+    N1_ROW,
+    RESERVE_ROWS,
+    NodeFields,
+    component_values,
+    node_fields,
+    reserve_values,
+)
 
 Key = TypeVar("Key", str, tuple[str, str])
 
@@ -197,6 +204,21 @@ def secondary_pairs(
         after = np.where(fail_n1 & ~f.fail_n1[pos], int(Fail.MEM), base.last[pos])
         fail = np.where(fail > 0, fail, after)
     return fail, r_mem, fail_n1
+
+
+def secondary_values(
+    base: SecondaryBase, pos: IntArray, r_mem: IntArray, fail_n1: BoolArray, rows: Sequence[int]
+) -> FloatArray:
+    """Component values `rows` of each pair's secondary `base.nodes[pos[k]]` once it reserves
+    `r_mem[k]` with N+1 flag `fail_n1[k]` (from `secondary_pairs`): per node but for those."""
+    f = base.fields
+    per_node = component_values(f)
+    both = (f.p_cnt + f.s_cnt).astype(np.float64)[pos]
+    n1, p_rem = reserve_values(r_mem, f.t_mem[pos], fail_n1, both)
+    out = np.empty((len(rows), len(pos)))
+    for j, row in enumerate(rows):
+        out[j] = n1 if row == N1_ROW else p_rem if row in RESERVE_ROWS else per_node[row, pos]
+    return out
 
 
 def secondary_effect(

@@ -19,8 +19,19 @@ from app.cluster.model import NO_NODE, Cluster, FloatArray, IntArray
 from app.engine.failures import Fail
 from app.engine.listscore import Change, ListScore, last_lowest, near_lowest
 from app.engine.moves import failover, migration_allowed, replace_secondary
-from app.engine.nodeops import location_scores, primary_effect, restore, secondary_effect, snapshot
-from app.engine.score import LOCATION_ROW, component_values, score_of
+from app.engine.nodeops import (
+    distinct,
+    location_scores,
+    peer_values,
+    primary_effect,
+    restore,
+    secondary_base,
+    secondary_effect,
+    secondary_pairs,
+    secondary_values,
+    snapshot,
+)
+from app.engine.score import LOCATION_ROW, K, component_values, score_of
 from app.engine.targets import without
 
 STEPS = (
@@ -135,12 +146,15 @@ def _fast_pairs(
         k = sel[lo : lo + PAIR_CHUNK]
         # 3. ReplaceSecondary(s) with p as primary (re-adding p cannot fail: step 2 passed
         #    the same hard checks)
-        last = secondary_effect(c, pair_p[k], pair_s[k], spec, forced)
-        fail[k], step[k] = _first(codes[where[k]], last.fail, steps[where[k]], 2)
+        nodes, pos = distinct(pair_s[k], len(c.nodes))
+        base = secondary_base(c, nodes, spec, forced)
+        last, r_mem, fail_n1 = secondary_pairs(base, pos, peer_values(c, pair_p[k], pair_s[k]))
+        fail[k], step[k] = _first(codes[where[k]], last, steps[where[k]], 2)
         ok = fail[k] == 0
         if ok.any():
             live = k[ok]
-            second = Change(pair_s[live], component_values(last.fields)[:, ok])
+            values = secondary_values(base, pos[ok], r_mem[ok], fail_n1[ok], range(K))
+            second = Change(pair_s[live], values)
             loc = location_scores(c, pair_p[live], pair_s[live])
             scores[live] = ls.approx_shared(first, where[live], [second], map_p[where[live]], loc)
 

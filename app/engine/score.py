@@ -203,22 +203,47 @@ def update(
     as hail's updateStatistics: an online node changes the online components, an offline
     one the offline sums. `map_delta` is the change of the location/exclusion map value."""
     shape = (K,) + (1,) * (new.ndim - 1)
-    old = old.reshape(shape) if old.ndim == 1 else old
-    total = stats.total.reshape(shape) if stats.total.ndim == 1 else stats.total
-    var = stats.var.reshape(shape) if stats.var.ndim == 1 else stats.var
+    old = np.broadcast_to(old.reshape(shape) if old.ndim == 1 else old, new.shape)
+    total = np.broadcast_to(stats.total.reshape(shape) if stats.total.ndim == 1 else stats.total, new.shape)
+    var = np.broadcast_to(stats.var.reshape(shape) if stats.var.ndim == 1 else stats.var, new.shape)
     rows_on = ONLINE.reshape(shape)
     chosen = rows_on if online is True else np.where(np.asarray(online), rows_on, ~rows_on)
-    n = stats.count
+    chosen = np.broadcast_to(chosen, new.shape)
+    std = STD.reshape(shape)
+    # Rows where no candidate changes (finite, equal values) would come out bit-identical:
+    # candidate pairs change a few rows of many, so only those are computed then.
+    axes = tuple(range(1, new.ndim))
+    rows = np.flatnonzero(np.any((new != old) | ~np.isfinite(new), axis=axes)) if axes else np.arange(K)
+    if len(rows) == K:
+        new_total, new_var = _updated_rows(stats.count, old, new, total, var, chosen, std)
+    else:
+        new_total, new_var = np.array(total), np.array(var)
+        new_total[rows], new_var[rows] = _updated_rows(
+            stats.count, old[rows], new[rows], total[rows], var[rows], chosen[rows], std[rows]
+        )
+    new_total[MAP_ROW] = total[MAP_ROW] + map_delta
+    return Stats(stats.count, new_total, new_var, stats.loc_excl)
+
+
+def _updated_rows(
+    n: float,
+    old: FloatArray,
+    new: FloatArray,
+    total: FloatArray,
+    var: FloatArray,
+    chosen: BoolArray,
+    std: BoolArray,
+) -> tuple[FloatArray, FloatArray]:
+    """hail's updateStatistics on some rows: the new sums and variances."""
     # an offline node without run-time data has inf/nan fractions; only its (finite)
     # offline sums are chosen, the rest is computed and dropped
     with np.errstate(divide="ignore", invalid="ignore"):
         ds = new - old
         dss = new * new - old * old
         dnnvar = (n * dss - 2 * total * ds) - ds * ds
-        new_var = np.where(chosen & STD.reshape(shape), np.maximum(0.0, var + dnnvar / (n * n)), var)
-        new_total = np.where(chosen, total + ds, total)
-    new_total[MAP_ROW] = total[MAP_ROW] + map_delta
-    return Stats(n, new_total, np.broadcast_to(new_var, new_total.shape).copy(), stats.loc_excl)
+        new_var: FloatArray = np.where(chosen & std, np.maximum(0.0, var + dnnvar / (n * n)), var)
+        new_total: FloatArray = np.where(chosen, total + ds, total)
+    return new_total, new_var
 
 
 def map_delta(c: Cluster, stats: Stats, idx: IntArray, excl_tags: tuple[str, ...]) -> FloatArray:

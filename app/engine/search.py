@@ -25,13 +25,12 @@ from app.engine.nodeops import (
     primary_effect,
     secondary_base,
     secondary_pairs,
+    secondary_values,
 )
 from app.engine.policy import policy_codes
 from app.engine.score import (
     LOCATION_ROW,
     MAP_ROW,
-    N1_ROW,
-    RESERVE_ROWS,
     STD,
     WEIGHTS,
     K,
@@ -41,7 +40,6 @@ from app.engine.score import (
     exact_score_replacing,
     map_delta,
     node_fields,
-    reserve_values,
     stats_of,
     update,
 )
@@ -309,18 +307,14 @@ def _score_pairs(
     if len(live) == 0:
         return
     at, k = pos[live], owner[live]
-    f = base.fields
     old_s = component_values(node_fields(c, nodes))
-    new_s = component_values(f)  # but the reserve rows: per pair, below
-    both = (f.p_cnt + f.s_cnt).astype(np.float64)[at]
-    n1, p_rem = reserve_values(r_mem[live], f.t_mem[at], fail_n1[live], both)
+    new_s = secondary_values(base, at, r_mem[live], fail_n1[live], SECONDARY_ROWS)
     n = after_p.stats.count
     acc = np.zeros(len(live))
     for row in range(K):
         if row in SECONDARY_ROWS:
             total = after_p.stats.total[row, k]
-            x = old_s[row, at]
-            y = n1 if row == N1_ROW else p_rem if row in RESERVE_ROWS else new_s[row, at]
+            x, y = old_s[row, at], new_s[SECONDARY_ROWS.index(row)]
             ds = y - x
             if STD[row]:
                 dnnvar = (n * (y * y - x * x) - 2 * total * ds) - ds * ds

@@ -16,6 +16,7 @@ from typing import Any
 
 from app.iallocator import Outcome
 from app.protocol.errors import DocumentError, ParameterError
+from app.protocol.summary import summarize
 
 
 def fake_answer(data: bytes, params: Sequence[str] = (), defaults: Sequence[str] = ()) -> Outcome:
@@ -56,6 +57,7 @@ def fake_answer(data: bytes, params: Sequence[str] = (), defaults: Sequence[str]
         score_after=1.5 if success else 2.0,
         document_sha256="0" * 64,
         engine_seconds=0.001,
+        summary=summarize(doc),
         engine_version="fake-1",
     )
 

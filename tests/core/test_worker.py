@@ -18,7 +18,7 @@ def test_decide_answer_becomes_picklable_decided():
     assert isinstance(result, Decided)
     assert pickle.loads(pickle.dumps(result)) == result
     assert result.document is not None and zlib.decompress(result.document) == doc
-    assert result.summary.nodes == 3 and result.document_size == len(doc)
+    assert result.outcome.summary.nodes == 3 and result.document_size == len(doc)
 
 
 def test_decide_document_over_cap_not_kept():

@@ -152,7 +152,7 @@ def _record(
         cluster_name=cluster,
         updated=now,
         decision_id=decision.id,
-        summary=result.summary.model_dump(),
+        summary=outcome.summary.model_dump(),
         score_before=outcome.score_before,
         score_after=outcome.score_after,
         document=result.document,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.summary import summarize
+from app.protocol import DocumentError, parse_document
+from app.protocol.summary import summarize, summarize_document
 
 # shared/ sits beside the repository (here and in CI).
 TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "ganeti" / "testdata"
@@ -58,3 +59,16 @@ def test_summarize_ganeti_testdata_counts_every_node():
         doc = json.loads(path.read_text())
         summary = summarize(doc)
         assert summary.nodes == len(doc["nodes"]) == sum(g.nodes for g in summary.groups), path.name
+
+
+@pytest.mark.skipif(not TESTDATA.is_dir(), reason=f"no Ganeti testdata at {TESTDATA}")
+def test_summarize_document_equals_summary_of_the_raw_json():
+    checked = 0
+    for path in sorted(TESTDATA.glob("*.json")):
+        try:
+            doc = parse_document(path.read_bytes())
+        except DocumentError:
+            continue  # testdata that is bad input on purpose
+        assert summarize_document(doc) == summarize(json.loads(path.read_text())), path.name
+        checked += 1
+    assert checked > 10

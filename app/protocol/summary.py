@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.protocol.document import ClusterDocument
+
 
 class GroupSummary(BaseModel):
     """One node group's totals."""
@@ -74,3 +76,9 @@ def summarize(doc: Any) -> StateSummary:
             )
         )
     return StateSummary(nodes=len(nodes), instances=len(_dict(doc.get("instances"))), groups=summaries)
+
+
+def summarize_document(doc: ClusterDocument) -> StateSummary:
+    """`summarize` of a parsed document (without parsing it again)."""
+    groups = {uuid: {"name": g.name, "alloc_policy": g.alloc_policy} for uuid, g in doc.nodegroups.items()}
+    return summarize({"nodes": doc.nodes, "nodegroups": groups, "instances": doc.instances})
