@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from typing import NamedTuple
 
 import anyio.to_thread
 from fastapi import Request
@@ -29,8 +30,17 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def gunzip(data: bytes, limit: int) -> bytes:
+class Received(NamedTuple):
+    """A request document: `data` to answer, and `gzipped`, the body as received when it was
+    one gzip member (kept as it is instead of compressing `data` again)."""
+
+    data: bytes
+    gzipped: bytes | None = None
+
+
+def gunzip(data: bytes, limit: int) -> Received:
     """Decompress gzip (all members), refusing output beyond `limit` bytes (a gzip bomb)."""
+    body = data
     out: list[bytes] = []
     size = 0
     while data:
@@ -46,15 +56,15 @@ def gunzip(data: bytes, limit: int) -> bytes:
             raise ApiError(400, "bad_request", "the gzip body is truncated")
         out.append(part)
         data = stream.unused_data
-    return b"".join(out)
+    return Received(b"".join(out), body if len(out) == 1 else None)
 
 
-async def read_document(request: Request, limit: int) -> bytes:
+async def read_document(request: Request, limit: int) -> Received:
     """The request document, decompressed off the event loop when Content-Encoding is gzip."""
     data = await read_body(request, limit)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
-        return data
+        return Received(data)
     if encoding in ("gzip", "x-gzip"):
         return await anyio.to_thread.run_sync(gunzip, data, limit)
     raise ApiError(415, "unsupported_encoding", f"Content-Encoding {encoding!r}: only gzip is accepted")

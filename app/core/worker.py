@@ -35,13 +35,18 @@ T = TypeVar("T")
 AnswerFn = Callable[[bytes, Sequence[str], Sequence[str]], Outcome]
 
 
+def unpack_document(kept: bytes) -> bytes:
+    """A kept document: zlib-compressed, or gzip as the shim sent it."""
+    return zlib.decompress(kept, 32 + zlib.MAX_WBITS)  # 32: either header
+
+
 @dataclass(frozen=True)
 class Decided:
     """An answer, with what the cluster state and the decision history need besides."""
 
     outcome: Outcome
     document_size: int
-    document: bytes | None  # zlib-compressed input, None when larger than the cap
+    document: bytes | None  # compressed input (`unpack_document`), None when larger than the cap
 
 
 @dataclass(frozen=True)
@@ -88,13 +93,21 @@ def _guard(work: Callable[[], T]) -> T | Rejected | Crashed:
 
 
 def decide(
-    answer: AnswerFn, data: bytes, params: Sequence[str], defaults: Sequence[str], keep_max: int
+    answer: AnswerFn,
+    data: bytes,
+    gzipped: bytes | None,
+    params: Sequence[str],
+    defaults: Sequence[str],
+    keep_max: int,
 ) -> Decided | Rejected | Crashed:
-    """Answer one request; keep the document compressed if it is at most `keep_max` bytes."""
+    """Answer one request; keep the document compressed if it is at most `keep_max` bytes
+    (`gzipped`, the body as the shim sent it, if given: no need to compress it again)."""
 
     def work() -> Decided:
         outcome = answer(data, params, defaults)
-        document = zlib.compress(data, 1) if len(data) <= keep_max else None
+        document = None
+        if len(data) <= keep_max:
+            document = gzipped if gzipped is not None else zlib.compress(data, 1)
         return Decided(outcome, len(data), document)
 
     return _guard(work)
@@ -153,7 +166,7 @@ def capacity(
     def work() -> Reported:
         started = time.perf_counter()
         options, warnings = _options(params, defaults)
-        doc = parse_document(zlib.decompress(document))
+        doc = parse_document(unpack_document(document))
         disks = [Disk.model_validate(d) for d in shape["disks"]]
         req = probe_request(**(shape | {"disks": disks}))
         room = headroom(doc, req, options, limit, budget)

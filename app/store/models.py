@@ -98,7 +98,7 @@ class ClusterState(Base):
     summary: Mapped[dict[str, Any]]
     score_before: Mapped[float | None] = mapped_column(Float)
     score_after: Mapped[float | None] = mapped_column(Float)
-    document: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib; None when over the cap
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib or gzip; None when over the cap
 
 
 class Decision(Base):
@@ -125,7 +125,7 @@ class Decision(Base):
     engine_seconds: Mapped[float] = mapped_column(Float)
     document_sha256: Mapped[str] = mapped_column(String(64), index=True)
     document_size: Mapped[int] = mapped_column(Integer)
-    document: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # zlib
+    document: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # zlib or gzip
     # In the class body `document` is still the MappedColumn.
     document_kept: Mapped[bool] = column_property(cast("MappedColumn[Any]", document).column.is_not(None))
     instances: Mapped[list[DecisionInstance]] = relationship(

@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import pickle
 import zlib
 
 import pytest
 
-from app.core.worker import Crashed, Decided, Rejected, decide, peek_cluster_name, read_cluster_name
+from app.core.worker import (
+    Crashed,
+    Decided,
+    Rejected,
+    decide,
+    peek_cluster_name,
+    read_cluster_name,
+    unpack_document,
+)
 from tests.api.fakes import document, fake_answer
 
 
 def test_decide_answer_becomes_picklable_decided():
     doc = document("c1")
-    result = decide(fake_answer, doc, ["--a"], ["--b"], keep_max=len(doc))
+    result = decide(fake_answer, doc, None, ["--a"], ["--b"], keep_max=len(doc))
     assert isinstance(result, Decided)
     assert pickle.loads(pickle.dumps(result)) == result
     assert result.document is not None and zlib.decompress(result.document) == doc
     assert result.outcome.summary.nodes == 3 and result.document_size == len(doc)
 
 
+def test_decide_keeps_the_gzip_body_as_received():
+    doc = document("c1")
+    body = gzip.compress(doc)
+    result = decide(fake_answer, doc, body, [], [], keep_max=len(doc))
+    assert isinstance(result, Decided) and result.document is body
+    assert unpack_document(body) == doc == unpack_document(zlib.compress(doc))
+
+
 def test_decide_document_over_cap_not_kept():
     doc = document("c1")
-    result = decide(fake_answer, doc, [], [], keep_max=len(doc) - 1)
+    result = decide(fake_answer, doc, None, [], [], keep_max=len(doc) - 1)
     assert isinstance(result, Decided) and result.document is None
 
 
@@ -39,11 +56,11 @@ def test_decide_document_over_cap_not_kept():
     ],
 )
 def test_decide_input_error_becomes_rejected(data, params, expected):
-    assert decide(fake_answer, data, params, [], keep_max=0) == expected
+    assert decide(fake_answer, data, None, params, [], keep_max=0) == expected
 
 
 def test_decide_engine_bug_becomes_crashed_with_trace():
-    result = decide(fake_answer, document("c1", test_raise=True), [], [], keep_max=0)
+    result = decide(fake_answer, document("c1", test_raise=True), None, [], [], keep_max=0)
     assert isinstance(result, Crashed)
     assert result.error == "RuntimeError: engine bug" and "Traceback" in result.trace
 

@@ -71,12 +71,12 @@ async def allocate(
     """Answer one iallocator request for the token's cluster and record the decision."""
     started = time.perf_counter()
     settings = service.settings
-    data = await read_document(request, settings.max_body_bytes)
-    cluster = await _cluster_of(principal, data)
+    received = await read_document(request, settings.max_body_bytes)
+    cluster = await _cluster_of(principal, received.data)
     policy = await anyio.to_thread.run_sync(_policy, service, cluster)
     given = list(params or [])
     result = await run_engine(
-        service, cluster, decide, service.answer, data, given, policy.params, settings.document_max_bytes
+        service, cluster, decide, service.answer, *received, given, policy.params, settings.document_max_bytes
     )
     # The parsed document has the last word (duplicate keys...). A document naming no cluster
     # (Ganeti's own test inputs) is taken as the token's.

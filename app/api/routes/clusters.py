@@ -149,7 +149,7 @@ async def explain(
     """Run a request as POST /allocate would, without recording a decision, and say why."""
     principal.check_cluster(name)
     policy = await anyio.to_thread.run_sync(_policy, service, name)
-    data = await read_document(request, service.settings.max_body_bytes)
+    data = (await read_document(request, service.settings.max_body_bytes)).data
     _check_document_cluster(worker.peek_cluster_name(data), name)
     result = await run_engine(service, name, worker.explain, data, list(params or []), policy.params, top)
     _check_document_cluster(result.cluster_name, name)
@@ -162,7 +162,7 @@ class _LastState:
     policy: ClusterPolicy
     decision_id: str
     updated: datetime
-    document: bytes  # zlib
+    document: bytes  # compressed (unpack_document)
 
 
 def _last_state(service: Service, name: str) -> _LastState:

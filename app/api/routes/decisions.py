@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import zlib
-
 from fastapi import APIRouter, Response
 
 from app.api.deps import Principal, PrincipalDep, SessionDep
 from app.api.errors import ApiError, responses
 from app.api.examples import ALLOCATE_REQUEST
 from app.api.schemas import DecisionPublic
+from app.core.worker import unpack_document
 from app.store.decisions import get_decision
 from app.store.models import Decision
 
@@ -46,4 +45,4 @@ def read_document(decision_id: str, principal: PrincipalDep, session: SessionDep
     decision = _visible(found, principal, decision_id)
     if decision.document is None:
         raise ApiError(404, "not_found", "the document was not kept (size cap, retention or settings)")
-    return Response(zlib.decompress(decision.document), media_type="application/json")
+    return Response(unpack_document(decision.document), media_type="application/json")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import httpx
 import pytest
 
@@ -11,8 +13,9 @@ from tests.api.fakes import document
 pytestmark = pytest.mark.anyio
 
 
-async def _decide(client: httpx.AsyncClient, who: Registered, doc: bytes) -> str:
-    response = await client.post("/allocate", content=doc, headers=who.headers)
+async def _decide(client: httpx.AsyncClient, who: Registered, doc: bytes, gzipped: bool = False) -> str:
+    headers = who.headers | ({"Content-Encoding": "gzip"} if gzipped else {})
+    response = await client.post("/allocate", content=gzip.compress(doc) if gzipped else doc, headers=headers)
     assert response.status_code == 200
     return response.headers["X-Iallocd-Decision-Id"]
 
@@ -42,10 +45,11 @@ async def test_read_decision_unknown_404(client):
     assert response.json()["error"] == "not_found"
 
 
-async def test_read_document_as_received(client):
+@pytest.mark.parametrize("gzipped", [False, True])
+async def test_read_document_as_received(client, gzipped):
     c1 = await register(client, "c1")
     doc = document("c1")
-    decision_id = await _decide(client, c1, doc)
+    decision_id = await _decide(client, c1, doc, gzipped)
     response = await client.get(f"/decisions/{decision_id}/document", headers=c1.headers)
     assert response.status_code == 200
     assert response.content == doc
