@@ -261,27 +261,3 @@ def map_delta(c: Cluster, stats: Stats, idx: IntArray, excl_tags: tuple[str, ...
         ],
         dtype=np.float64,
     )
-
-
-def exact_score_replacing(
-    c: Cluster, idx: IntArray, node: int, new_values: FloatArray, map_total: float
-) -> float:
-    """Score of the node list with one node's component values replaced, recomputed from
-    scratch in hail's order (used to break near-ties exactly as hail's compCV does)."""
-    offline = c.nodes.offline[idx]
-    online_idx = idx[~offline]
-    values_on = component_values(node_fields(c, online_idx))
-    pos = int(np.flatnonzero(online_idx == node)[0])
-    values_on[:, pos] = new_values
-    values_off = component_values(node_fields(c, idx[offline]))
-    count = float(len(online_idx))
-    acc = 0.0
-    for k in range(K):
-        row = values_on[k] if ONLINE[k] else values_off[k]
-        total = _fold(row)
-        if STD[k]:
-            value = float(np.sqrt(_fold((row - total / count) ** 2) / count))
-        else:
-            value = map_total if k == MAP_ROW else total
-        acc = acc + WEIGHTS[k] * value
-    return acc

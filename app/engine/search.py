@@ -17,8 +17,10 @@ import numpy as np
 from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
 from app.engine.capacity import CapacityCheck
 from app.engine.failures import Fail
+from app.engine.listscore import Change, ListScore
 from app.engine.nodeops import (
     Effect,
+    SecondaryBase,
     distinct,
     location_scores,
     peer_values,
@@ -30,14 +32,12 @@ from app.engine.nodeops import (
 from app.engine.policy import policy_codes
 from app.engine.score import (
     LOCATION_ROW,
-    MAP_ROW,
     STD,
     WEIGHTS,
     K,
     NodeFields,
     Stats,
     component_values,
-    exact_score_replacing,
     map_delta,
     node_fields,
     stats_of,
@@ -110,7 +110,7 @@ def _take(f: NodeFields, sel: IntArray) -> NodeFields:
     return NodeFields(**{x.name: np.asarray(getattr(f, x.name))[..., sel] for x in dc_fields(f)})
 
 
-def _ranked(scores: FloatArray, exact: Callable[[int], float] | None = None) -> Iterator[int]:
+def _ranked(scores: FloatArray, exact: Callable[[IntArray], FloatArray] | None = None) -> Iterator[int]:
     """Candidate positions in hail's order. With `exact`, near-equal scores are recomputed
     the way hail computes them, so that exact ties are broken as hail breaks them."""
     order = np.lexsort((-np.arange(len(scores)), scores))
@@ -126,10 +126,10 @@ def _ranked(scores: FloatArray, exact: Callable[[int], float] | None = None) -> 
         end = k + 1
         while end < len(order) and scores[order[end]] - first <= tol:
             end += 1
-        group = [int(i) for i in order[k:end]]
+        group = order[k:end]
         if len(group) > 1:
-            group.sort(key=lambda i: (exact(i), -i))
-        yield from group
+            group = group[np.lexsort((-group, exact(group)))]
+        yield from (int(i) for i in group)
         k = end
 
 
@@ -156,18 +156,17 @@ def search_single(
     ok = np.flatnonzero(codes == 0)
     if len(ok) == 0:
         return trace.add(c, inst, cands, sol) if trace is not None else sol
-    stats = stats_of(c, node_list)
+    ls = ListScore(c, node_list)
     nodes = cands[ok]
     new = component_values(_take(eff.fields, ok))
-    delta = map_delta(c, stats, nodes, inst.excl_tags)
-    scores = update(stats, component_values(node_fields(c, nodes)), new, delta).score()
+    delta = map_delta(c, ls.stats, nodes, inst.excl_tags)
+    scores = update(ls.stats, component_values(node_fields(c, nodes)), new, delta).score()
 
-    def exact(j: int) -> float:
-        total = float(stats.total[MAP_ROW] + (delta[j] if np.ndim(delta) else delta))
-        return exact_score_replacing(c, node_list, int(nodes[j]), new[:, j], total)
+    def exact(js: IntArray) -> FloatArray:
+        return ls.exact([Change(nodes[js], new[:, js])], delta[js])
 
     def scored(j: int) -> Scored:
-        return (int(nodes[j]),), exact(j)
+        return (int(nodes[j]),), float(exact(np.array([j]))[0])
 
     checker = CapacityCheck(c, node_list) if capacity else None
     dropped = 0
@@ -176,7 +175,7 @@ def search_single(
         if checker is None or checker.redundant_with(inst, int(nodes[j])):
             # hail reports compCV of the new list; the incremental score can be off in the
             # 8th decimal when a standard deviation should be exactly 0
-            sol.nodes, sol.score = (int(nodes[j]),), exact(j)
+            sol.nodes, sol.score = scored(j)
             break
         dropped += 1
         if trace is not None:
@@ -214,10 +213,10 @@ def search_pairs(
     owner = np.repeat(np.arange(len(primaries)), [len(s) for s in secondaries])
     scores = np.full(len(pair_p), np.inf)
     codes = np.repeat(pri_codes, [len(s) for s in secondaries])
+    sec = _secondaries(c, pair_p, pair_s, inst)
     for lo in range(0, len(pair_p), PAIR_CHUNK):
-        hi = min(lo + PAIR_CHUNK, len(pair_p))
-        block = slice(lo, hi)
-        _score_pairs(c, after_p, pair_p[block], pair_s[block], owner[block], inst, codes[block],
+        block = slice(lo, min(lo + PAIR_CHUNK, len(pair_p)))
+        _score_pairs(c, after_p, sec, block, pair_p[block], pair_s[block], owner[block], codes[block],
                      scores[block])  # fmt: skip
     sol.fails = _fail_counts(codes)
 
@@ -285,36 +284,51 @@ def _after_primaries(
     return _PrimaryStats(after, values)
 
 
+@dataclass
+class _Secondaries:
+    """The secondaries of all pairs: once per node (`base`, `old`: component values before),
+    and per pair the node's position `pos` and the memory it reserves for the primary."""
+
+    base: SecondaryBase
+    old: FloatArray
+    pos: IntArray
+    peer: IntArray
+
+
+def _secondaries(c: Cluster, pair_p: IntArray, pair_s: IntArray, inst: InstanceSpec) -> _Secondaries:
+    nodes, pos = distinct(pair_s, len(c.nodes))
+    base = secondary_base(c, nodes, inst)
+    return _Secondaries(base, component_values(node_fields(c, nodes)), pos, peer_values(c, pair_p, pair_s))
+
+
 def _score_pairs(
     c: Cluster,
     after_p: _PrimaryStats,
+    sec: _Secondaries,
+    block: slice,
     pair_p: IntArray,
     pair_s: IntArray,
     owner: IntArray,
-    inst: InstanceSpec,
     codes: IntArray,
     out: FloatArray,
 ) -> None:
-    """Check the secondaries and score the pairs of one block, in place. The secondary's
-    figures are computed once per node, but for those that depend on the primary (reserved
-    memory); only the rows a secondary changes are updated per pair (hail's update leaves
-    the others bit-identical)."""
-    nodes, pos = distinct(pair_s, len(c.nodes))
-    base = secondary_base(c, nodes, inst)
-    fail, r_mem, fail_n1 = secondary_pairs(base, pos, peer_values(c, pair_p, pair_s))
+    """Check the secondaries and score the pairs of one block, in place. Only the figures
+    that depend on the primary (reserved memory) are computed per pair, and only the rows a
+    secondary changes are updated per pair (hail's update leaves the others bit-identical)."""
+    pos = sec.pos[block]
+    fail, r_mem, fail_n1 = secondary_pairs(sec.base, pos, sec.peer[block])
     codes[:] = np.where(codes > 0, codes, fail)
     live = np.flatnonzero(codes == 0)
     if len(live) == 0:
         return
     at, k = pos[live], owner[live]
-    old_s = component_values(node_fields(c, nodes))
-    new_s = secondary_values(base, at, r_mem[live], fail_n1[live], SECONDARY_ROWS)
+    new_s = secondary_values(sec.base, at, r_mem[live], fail_n1[live], SECONDARY_ROWS)
     n = after_p.stats.count
     acc = np.zeros(len(live))
     for row in range(K):
         if row in SECONDARY_ROWS:
             total = after_p.stats.total[row, k]
-            x, y = old_s[row, at], new_s[SECONDARY_ROWS.index(row)]
+            x, y = sec.old[row, at], new_s[SECONDARY_ROWS.index(row)]
             ds = y - x
             if STD[row]:
                 dnnvar = (n * (y * y - x * x) - 2 * total * ds) - ds * ds
