@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     cluster_queue: int = Field(16, ge=0, description="Requests per cluster waiting for a slot before 429")
     request_timeout: float = Field(60.0, gt=0, description="Seconds from body received to answer (504)")
     store_documents: bool = Field(True, description="Keep each decision's input document (compressed)")
-    document_max_bytes: int = Field(16 * MIB, ge=0, description="Documents larger than this are not kept")
+    document_max_bytes: int = Field(
+        16 * MIB, ge=0, description="Documents larger than this once compressed are not kept"
+    )
     document_retention_days: int = Field(30, ge=0, description="Drop kept documents after N days (0: never)")
     allow_unknown_clusters: bool = Field(
         False, description="Let the admin token allocate for clusters not registered (registers them)"
