@@ -18,7 +18,6 @@ from functools import cached_property
 import numpy as np
 
 from app.cluster.model import BoolArray, Cluster, FloatArray, IntArray
-from app.engine.nodeops import distinct
 from app.engine.score import (
     LOCATION_ROW,
     MAP_ROW,
@@ -33,6 +32,7 @@ from app.engine.score import (
     stats_of,
     update,
 )
+from app.engine.secondary import distinct
 
 EXACT_CHUNK = 1 << 22  # values refolded per block (candidates x components x nodes)
 # Relative distance under which approximate scores are refolded exactly: the incremental
