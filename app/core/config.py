@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None, description="Bearer token of the admin API; unset disables it (at least 16 characters)"
     )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token /metrics requires (the admin token works too); unset: open"
+    )
     max_body_bytes: int = Field(64 * MIB, gt=0, description="Largest request body, after gunzip")
     engine_workers: int = Field(CORES, ge=1, description="Engine processes (default: one per core)")
     small_request_bytes: int = Field(
@@ -48,9 +51,9 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "metrics_token")
     @classmethod
-    def _admin_token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters")
         return value
