@@ -153,7 +153,7 @@ def _fast_pairs(
             values = secondary_values(base, pos[ok], r_mem[ok], fail_n1[ok], range(K))
             second = Change(pair_s[live], values)
             loc = location_scores(c, pair_p[live], pair_s[live])
-            scores[live] = ls.approx_shared(first, where[live], [second], map_p[where[live]], loc)
+            scores[live] = ls.approx_shared(first, where[live], second, map_p[where[live]], loc)
 
 
 def _final_changes(c: Cluster, i: int, p: IntArray, s: IntArray) -> list[Change]:
