@@ -19,7 +19,7 @@ from app.api.errors import ApiError, unauthorized
 from app.core.config import Settings
 from app.core.engine_pool import EnginePool
 from app.core.metrics import Metrics
-from app.core.security import is_admin_token
+from app.core.security import matches_token
 from app.core.worker import AnswerFn
 from app.store.clusters import cluster_for_token
 
@@ -79,8 +79,7 @@ def get_principal(
     if credentials is None:
         raise unauthorized("an Authorization: Bearer <token> header is required")
     token = credentials.credentials
-    admin = service.settings.admin_token
-    if is_admin_token(token, admin.get_secret_value() if admin else None):
+    if matches_token(token, service.settings.admin_token):
         return Principal(None)
     # A session of its own: POST /allocate must not hold a connection while the engine runs.
     with service.sessions() as session:
@@ -102,3 +101,19 @@ def get_admin(principal: PrincipalDep, service: ServiceDep) -> Principal:
 
 
 AdminDep = Annotated[Principal, Depends(get_admin)]
+
+
+def check_metrics_reader(request: Request, service: ServiceDep) -> None:
+    """With IALLOCD_METRICS_TOKEN set, /metrics needs it (or the admin token); else it is open.
+    The header is read by hand: the OpenAPI document must not call an open /metrics secured."""
+    settings = service.settings
+    if settings.metrics_token is None:
+        return
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise unauthorized("an Authorization: Bearer <token> header is required")
+    if not (matches_token(token, settings.metrics_token) or matches_token(token, settings.admin_token)):
+        raise unauthorized("unknown token")
+
+
+MetricsReaderDep = Depends(check_metrics_reader)

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None, description="Bearer token of the admin API; unset disables it (at least 16 characters)"
     )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token /metrics requires (the admin token works too); unset: open"
+    )
     max_body_bytes: int = Field(64 * MIB, gt=0, description="Largest request body, after gunzip")
     engine_workers: int = Field(CORES, ge=1, description="Engine processes (default: one per core)")
     small_request_bytes: int = Field(
@@ -39,16 +42,18 @@ class Settings(BaseSettings):
     cluster_queue: int = Field(16, ge=0, description="Requests per cluster waiting for a slot before 429")
     request_timeout: float = Field(60.0, gt=0, description="Seconds from body received to answer (504)")
     store_documents: bool = Field(True, description="Keep each decision's input document (compressed)")
-    document_max_bytes: int = Field(16 * MIB, ge=0, description="Documents larger than this are not kept")
+    document_max_bytes: int = Field(
+        16 * MIB, ge=0, description="Documents larger than this once compressed are not kept"
+    )
     document_retention_days: int = Field(30, ge=0, description="Drop kept documents after N days (0: never)")
     allow_unknown_clusters: bool = Field(
         False, description="Let the admin token allocate for clusters not registered (registers them)"
     )
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "metrics_token")
     @classmethod
-    def _admin_token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters")
         return value

@@ -10,7 +10,6 @@ makes the search about three times faster; the peak RSS is the same.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from functools import cache
 
 _M_TRIM_THRESHOLD = -1
@@ -23,7 +22,7 @@ _SETTINGS = ((_M_MMAP_THRESHOLD, MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, TRIM_THRES
 @cache
 def _libc() -> ctypes.CDLL | None:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc = ctypes.CDLL(None)  # the process's own symbols, libc's among them (no ldconfig run)
     except OSError:
         return None
     # only glibc has both (musl and macOS do not): elsewhere the defaults stay

@@ -7,6 +7,8 @@ import hmac
 import secrets
 import string
 
+from pydantic import SecretStr
+
 TOKEN_PREFIX = "iad_"
 TOKEN_ID_LENGTH = 8
 # Letters and digits only, so a token or its id never looks like a command-line option.
@@ -28,6 +30,9 @@ def token_id(token: str) -> str:
     return token.removeprefix(TOKEN_PREFIX)[:TOKEN_ID_LENGTH]
 
 
-def is_admin_token(presented: str, admin_token: str | None) -> bool:
-    """Constant-time comparison with the configured admin token (never matches when unset)."""
-    return admin_token is not None and hmac.compare_digest(presented.encode(), admin_token.encode())
+def matches_token(presented: str, configured: SecretStr | None) -> bool:
+    """Constant-time comparison with a configured token (the admin's, the metrics reader's);
+    never matches when it is unset."""
+    if configured is None:
+        return False
+    return hmac.compare_digest(presented.encode(), configured.get_secret_value().encode())

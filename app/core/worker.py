@@ -46,7 +46,7 @@ class Decided:
 
     outcome: Outcome
     document_size: int
-    document: bytes | None  # compressed input (`unpack_document`), None when larger than the cap
+    document: bytes | None  # compressed input (`unpack_document`), None when over the cap
 
 
 @dataclass(frozen=True)
@@ -100,15 +100,13 @@ def decide(
     defaults: Sequence[str],
     keep_max: int,
 ) -> Decided | Rejected | Crashed:
-    """Answer one request; keep the document compressed if it is at most `keep_max` bytes
+    """Answer one request; keep the document compressed if that is at most `keep_max` bytes
     (`gzipped`, the body as the shim sent it, if given: no need to compress it again)."""
 
     def work() -> Decided:
         outcome = answer(data, params, defaults)
-        document = None
-        if len(data) <= keep_max:
-            document = gzipped if gzipped is not None else zlib.compress(data, 1)
-        return Decided(outcome, len(data), document)
+        document = gzipped if gzipped is not None else zlib.compress(data, 1)
+        return Decided(outcome, len(data), document if len(document) <= keep_max else None)
 
     return _guard(work)
 

@@ -14,11 +14,12 @@ import numpy as np
 
 from app.cluster.model import RUNNING, Cluster, InstanceSpec, IntArray
 from app.engine.failures import Fail, format_counts
-from app.engine.nodeops import primary_effect, secondary_effect
+from app.engine.nodeops import primary_effect
 from app.engine.options import EngineOptions
 from app.engine.placement import Placement, candidates, network_error
 from app.engine.score import NodeFields
 from app.engine.search import policy_codes
+from app.engine.secondary import secondary_effect
 
 Metric = tuple[tuple[int, ...], int]
 MAX_COPIES = 1_000_000  # guards against zero-sized policy specs

@@ -18,7 +18,6 @@ from functools import cached_property
 import numpy as np
 
 from app.cluster.model import BoolArray, Cluster, FloatArray, IntArray
-from app.engine.nodeops import distinct
 from app.engine.score import (
     LOCATION_ROW,
     MAP_ROW,
@@ -33,6 +32,7 @@ from app.engine.score import (
     stats_of,
     update,
 )
+from app.engine.secondary import distinct
 
 EXACT_CHUNK = 1 << 22  # values refolded per block (candidates x components x nodes)
 # Relative distance under which approximate scores are refolded exactly: the incremental
@@ -97,20 +97,37 @@ class ListScore:
         self,
         first: Change,
         owner: IntArray,
-        rest: Sequence[Change],
+        second: Change,
         map_total_delta: FloatArray,
         location_delta: IntArray,
     ) -> FloatArray:
-        """`approx` where many candidates share their first change but for its location
+        """`approx` of two changes where many candidates share the first but for its location
         score: `first` has one column per distinct change, `owner` gives each candidate's
-        column (updated once each), `location_delta` what each candidate adds to it."""
+        column, `location_delta` what each candidate adds to it; `second` is each candidate's
+        own. The statistics after the first change stay per column and the second is folded
+        into the score row by row, computed only on the rows it changes."""
         once = self._updated(self.stats, first)
-        stats = Stats(once.count, once.total[:, owner], once.var[:, owner], once.loc_excl)
-        stats.total[MAP_ROW] += map_total_delta
+        root = np.sqrt(once.var)
+        nodes, pos = distinct(second.nodes, len(self.c.nodes))
+        old = component_values(node_fields(self.c, nodes))[:, pos]
+        new = np.where(self.member[second.nodes], second.values, old)
+        changed = np.any((new != old) | ~np.isfinite(new), axis=1)
+        online = ~self.c.nodes.offline[second.nodes]
         counted = self.member[first.nodes[owner]] & ~self.c.nodes.offline[first.nodes[owner]]
-        stats.total[LOCATION_ROW] += np.where(counted, location_delta, 0)  # integers: exact
-        out: FloatArray = self._updated_all(stats, rest).score()
-        return out
+        n = once.count
+        acc = np.zeros(len(owner))
+        for k in range(K):
+            total = once.total[k, owner]
+            if k == MAP_ROW:
+                total = total + map_total_delta
+            elif k == LOCATION_ROW:
+                total = total + np.where(counted, location_delta, 0)  # integers: exact
+            if changed[k] and k != MAP_ROW:
+                value = _updated_row(k, n, total, once.var[k, owner], old[k], new[k], online)
+            else:
+                value = root[k, owner] if STD[k] else total
+            acc = acc + WEIGHTS[k] * value
+        return acc
 
     def _updated(self, stats: Stats, ch: Change) -> Stats:
         nodes, pos = distinct(ch.nodes, len(self.c.nodes))  # candidates share few nodes
@@ -175,6 +192,21 @@ class ListScore:
                 value = total_on[k] if ONLINE[k] else total_off[k]
             acc = acc + WEIGHTS[k] * value
         return acc
+
+
+def _updated_row(
+    k: int, n: float, total: FloatArray, var: FloatArray, old: FloatArray, new: FloatArray, online: BoolArray
+) -> FloatArray:
+    """Component k's value after one node per candidate goes from `old` to `new` (hail's
+    updateStatistics on that row; an offline node changes only the offline sums)."""
+    chosen = online if ONLINE[k] else ~online
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ds = new - old
+        if not STD[k]:
+            out: FloatArray = np.where(chosen, total + ds, total)
+            return out
+        dnnvar = (n * (new * new - old * old) - 2 * total * ds) - ds * ds
+        return np.sqrt(np.where(chosen, np.maximum(0.0, var + dnnvar / (n * n)), var))
 
 
 def _fold(values: FloatArray) -> FloatArray:

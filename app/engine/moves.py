@@ -18,9 +18,9 @@ from app.engine.nodeops import (
     remove_primary,
     remove_secondary,
     restore,
-    secondary_effect,
     snapshot,
 )
+from app.engine.secondary import secondary_effect
 
 
 def migration_allowed(c: Cluster, src: int, dst: int) -> bool:

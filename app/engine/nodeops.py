@@ -2,29 +2,23 @@
 `removeSec` (ALGORITHM.md 3.3-3.5).
 
 The checks and the resulting node figures are computed on arrays of candidate nodes at
-once (`primary_effect`, `secondary_effect`); `add_*`/`remove_*` apply one change in place.
+once (`primary_effect`; DRBD secondaries in `secondary`); `add_*`/`remove_*` apply one change
+in place.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
+from app.cluster.model import NO_NODE, Cluster, InstanceSpec, IntArray
 from app.engine.failures import Fail
-from app.engine.score import (
-    N1_ROW,
-    RESERVE_ROWS,
-    NodeFields,
-    component_values,
-    node_fields,
-    reserve_values,
-)
+from app.engine.score import NodeFields, node_fields
 
 Key = TypeVar("Key", str, tuple[str, str])
 
@@ -37,7 +31,7 @@ class Effect:
     fields: NodeFields
 
 
-def _spindles_after(c: Cluster, idx: IntArray, inst: InstanceSpec) -> IntArray:
+def spindles_after(c: Cluster, idx: IntArray, inst: InstanceSpec) -> IntArray:
     """`calcNewFreeSpindles True`: unknown disk spindles force -1 on exclusive storage."""
     taken = -1 if inst.disk_spindles is None else None
     f_sp = c.nodes.f_sp[idx]
@@ -63,7 +57,7 @@ def primary_effect(
     new_free = f.unalloc - mem
     new_failn1 = new_free <= f.r_mem
     new_dsk = f.f_dsk - inst.dsk if inst.local else f.f_dsk
-    new_fsp = _spindles_after(c, idx, inst)
+    new_fsp = spindles_after(c, idx, inst)
     excl = n.excl[idx]
     new_isp = np.where(excl, 0.0, f.i_sp + (inst.spindle_use if inst.local else 0))
     new_ucpu = f.u_cpu + (inst.vcpus if inst.online else 0)
@@ -111,128 +105,6 @@ def primary_effect(
         loc_score=f.loc_score + loc_score + desired,
     )
     return Effect(fail, fields)
-
-
-def peer_values(c: Cluster, pidx: IntArray, sidx: IntArray) -> IntArray:
-    """Memory each secondary `sidx[k]` already reserves for primary `pidx[k]`."""
-    peers = c.nodes.peers
-    n = len(c.nodes)
-    secondaries, rows = distinct(sidx, n)
-    if len(pidx) <= sum(len(peers[s]) for s in secondaries.tolist()):
-        return np.array(
-            [peers[s].get(p, 0) for p, s in zip(pidx.tolist(), sidx.tolist(), strict=True)], np.int64
-        )
-    # Many pairs among few nodes (one group's): a dense (secondary, primary) table of them.
-    primaries, cols = distinct(pidx, n)
-    col_of = np.full(n, -1, dtype=np.int64)
-    col_of[primaries] = np.arange(len(primaries))
-    table = np.zeros((len(secondaries), len(primaries)), dtype=np.int64)
-    for row, s in zip(table, secondaries.tolist(), strict=True):
-        for p, v in peers[s].items():
-            if col_of[p] >= 0:
-                row[col_of[p]] = v
-    out: IntArray = table[rows, cols]
-    return out
-
-
-def distinct(idx: IntArray, n: int) -> tuple[IntArray, IntArray]:
-    """The distinct nodes of `idx` (in node order) and each entry's position among them."""
-    seen = np.zeros(n, dtype=bool)
-    seen[idx] = True
-    nodes = np.flatnonzero(seen)
-    pos = np.zeros(n, dtype=np.int64)
-    pos[nodes] = np.arange(len(nodes))
-    return nodes, pos[idx]
-
-
-@dataclass
-class SecondaryBase:
-    """`inst` added as DRBD secondary on each node of `nodes`, but for what depends on the
-    primary (the memory the node reserves for it): `fields` keep r_mem and the N+1 flag of
-    before, `first` and `last` are the failures of the checks before and after the N+1 one.
-    Pairs are then finished by `secondary_pairs`, cheaply: all else is per node."""
-
-    nodes: IntArray
-    first: IntArray
-    last: IntArray
-    fields: NodeFields
-    strict: bool
-    needed: int
-
-
-def secondary_base(
-    c: Cluster, sidx: IntArray, inst: InstanceSpec, force: bool = False, ignore_disks: bool = False
-) -> SecondaryBase:
-    n = c.nodes
-    f = node_fields(c, sidx)
-    strict = not force
-    needed = inst.sec_mem
-    new_dsk = f.f_dsk - inst.dsk
-    new_fsp = _spindles_after(c, sidx, inst)
-    excl = n.excl[sidx]
-    new_isp = np.where(excl, 0.0, f.i_sp + inst.spindle_use)
-    first: list[tuple[object, Fail]] = [(np.full(len(sidx), inst.template != "drbd"), Fail.DISK)]
-    if not ignore_disks:
-        first.append((new_dsk <= 0, Fail.DISK))
-    first.append((excl & (new_fsp < 0), Fail.SPINDLES))
-    last: list[tuple[object, Fail]] = []
-    if strict:
-        first += [(new_isp > f.hi_sp, Fail.DISK), (needed >= f.unalloc, Fail.MEM)]
-        last += [(new_dsk <= 0, Fail.DISK), (needed >= f.f_mem_forth, Fail.MEM)]  # shadow (3.4)
-    fields = replace(f, f_dsk=new_dsk, f_sp=new_fsp, i_sp=new_isp, s_cnt=f.s_cnt + 1)
-    return SecondaryBase(sidx, _first_failure(first, len(sidx)), _first_failure(last, len(sidx)),
-                         fields, strict, needed)  # fmt: skip
-
-
-def _first_failure(checks: list[tuple[object, Fail]], size: int) -> IntArray:
-    fail = np.zeros(size, dtype=np.int64)
-    for cond, mode in checks:
-        fail = np.where((fail == 0) & np.asarray(cond), int(mode), fail)
-    return fail
-
-
-def secondary_pairs(
-    base: SecondaryBase, pos: IntArray, peer: IntArray
-) -> tuple[IntArray, IntArray, BoolArray]:
-    """Per pair k, the secondary `base.nodes[pos[k]]` for a primary it already reserves
-    `peer[k]` MiB for: the failure, the new reserved memory and the new N+1 flag."""
-    f = base.fields
-    r_mem: IntArray = np.maximum(f.r_mem[pos], peer + base.needed)
-    fail_n1: BoolArray = f.unalloc[pos] <= r_mem
-    fail = base.first[pos]
-    if base.strict:
-        after = np.where(fail_n1 & ~f.fail_n1[pos], int(Fail.MEM), base.last[pos])
-        fail = np.where(fail > 0, fail, after)
-    return fail, r_mem, fail_n1
-
-
-def secondary_values(
-    base: SecondaryBase, pos: IntArray, r_mem: IntArray, fail_n1: BoolArray, rows: Sequence[int]
-) -> FloatArray:
-    """Component values `rows` of each pair's secondary `base.nodes[pos[k]]` once it reserves
-    `r_mem[k]` with N+1 flag `fail_n1[k]` (from `secondary_pairs`): per node but for those."""
-    f = base.fields
-    per_node = component_values(f)
-    both = (f.p_cnt + f.s_cnt).astype(np.float64)[pos]
-    n1, p_rem = reserve_values(r_mem, f.t_mem[pos], fail_n1, both)
-    out = np.empty((len(rows), len(pos)))
-    for j, row in enumerate(rows):
-        out[j] = n1 if row == N1_ROW else p_rem if row in RESERVE_ROWS else per_node[row, pos]
-    return out
-
-
-def secondary_effect(
-    c: Cluster,
-    pidx: IntArray,
-    sidx: IntArray,
-    inst: InstanceSpec,
-    force: bool = False,
-    ignore_disks: bool = False,
-) -> Effect:
-    """Adding `inst` as DRBD secondary on `sidx[k]` for primary `pidx[k]`."""
-    base = secondary_base(c, sidx, inst, force, ignore_disks)
-    fail, r_mem, fail_n1 = secondary_pairs(base, np.arange(len(sidx)), peer_values(c, pidx, sidx))
-    return Effect(fail, replace(base.fields, r_mem=r_mem, fail_n1=fail_n1))
 
 
 Snapshot = tuple[list[int], dict[str, NDArray[Any]], list[list[Any]]]

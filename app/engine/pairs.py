@@ -19,19 +19,16 @@ from app.cluster.model import NO_NODE, Cluster, FloatArray, IntArray
 from app.engine.failures import Fail
 from app.engine.listscore import Change, ListScore, last_lowest, near_lowest
 from app.engine.moves import failover, migration_allowed, replace_secondary
-from app.engine.nodeops import (
+from app.engine.nodeops import location_scores, primary_effect, restore, snapshot
+from app.engine.score import LOCATION_ROW, K, component_values, score_of
+from app.engine.secondary import (
     distinct,
-    location_scores,
     peer_values,
-    primary_effect,
-    restore,
     secondary_base,
     secondary_effect,
     secondary_pairs,
     secondary_values,
-    snapshot,
 )
-from app.engine.score import LOCATION_ROW, K, component_values, score_of
 from app.engine.targets import without
 
 STEPS = (
@@ -156,7 +153,7 @@ def _fast_pairs(
             values = secondary_values(base, pos[ok], r_mem[ok], fail_n1[ok], range(K))
             second = Change(pair_s[live], values)
             loc = location_scores(c, pair_p[live], pair_s[live])
-            scores[live] = ls.approx_shared(first, where[live], [second], map_p[where[live]], loc)
+            scores[live] = ls.approx_shared(first, where[live], second, map_p[where[live]], loc)
 
 
 def _final_changes(c: Cluster, i: int, p: IntArray, s: IntArray) -> list[Change]:

@@ -18,17 +18,7 @@ from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, InstanceS
 from app.engine.capacity import CapacityCheck
 from app.engine.failures import Fail
 from app.engine.listscore import Change, ListScore
-from app.engine.nodeops import (
-    Effect,
-    SecondaryBase,
-    distinct,
-    location_scores,
-    peer_values,
-    primary_effect,
-    secondary_base,
-    secondary_pairs,
-    secondary_values,
-)
+from app.engine.nodeops import Effect, location_scores, primary_effect
 from app.engine.policy import policy_codes
 from app.engine.score import (
     LOCATION_ROW,
@@ -42,6 +32,14 @@ from app.engine.score import (
     node_fields,
     stats_of,
     update,
+)
+from app.engine.secondary import (
+    SecondaryBase,
+    distinct,
+    peer_values,
+    secondary_base,
+    secondary_pairs,
+    secondary_values,
 )
 
 PAIR_CHUNK = 65536  # pairs scored per block: bounds memory on very large groups

@@ -24,10 +24,10 @@ from app.engine.nodeops import (
     remove_primary,
     remove_secondary,
     restore,
-    secondary_effect,
     snapshot,
 )
 from app.engine.score import component_values
+from app.engine.secondary import secondary_effect
 
 
 @dataclass

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from app.core.security import is_admin_token, new_token, token_digest, token_id
+from pydantic import SecretStr
+
+from app.core.security import matches_token, new_token, token_digest, token_id
 
 
 def test_new_token_letters_digits_and_unique():
@@ -21,7 +23,7 @@ def test_token_id_first_characters_after_prefix():
     assert token_id("iad_abcdefghXYZ") == "abcdefgh"
 
 
-def test_is_admin_token_unset_never_matches():
-    assert not is_admin_token("", None)
-    assert is_admin_token("x" * 16, "x" * 16)
-    assert not is_admin_token("x" * 15, "x" * 16)
+def test_matches_token_unset_never_matches():
+    assert not matches_token("", None)
+    assert matches_token("x" * 16, SecretStr("x" * 16))
+    assert not matches_token("x" * 15, SecretStr("x" * 16))

@@ -38,9 +38,16 @@ def test_decide_keeps_the_gzip_body_as_received():
     assert unpack_document(body) == doc == unpack_document(zlib.compress(doc))
 
 
+def test_decide_cap_is_on_the_compressed_document():
+    doc = document("c1")
+    kept = zlib.compress(doc, 1)
+    result = decide(fake_answer, doc, None, [], [], keep_max=len(kept))
+    assert isinstance(result, Decided) and result.document == kept and len(kept) < len(doc)
+
+
 def test_decide_document_over_cap_not_kept():
     doc = document("c1")
-    result = decide(fake_answer, doc, None, [], [], keep_max=len(doc) - 1)
+    result = decide(fake_answer, doc, None, [], [], keep_max=len(zlib.compress(doc, 1)) - 1)
     assert isinstance(result, Decided) and result.document is None
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from app.engine.nodeops import add_primary, add_secondary, primary_effect, secondary_effect
+from app.engine.nodeops import add_primary, add_secondary, primary_effect
 from app.engine.score import (
     COMPONENTS,
     STD,
@@ -24,6 +24,7 @@ from app.engine.score import (
     stats_of,
     update,
 )
+from app.engine.secondary import secondary_effect
 from tests.support import docs as d
 
 SCORE_TAGS = ["htools:iextags:svc", "htools:nlocation:rack", "htools:desiredlocation:rack"]

@@ -15,10 +15,11 @@ import pytest
 from app.cluster.build import make_spec
 from app.cluster.model import Cluster, InstanceSpec
 from app.engine.failures import Fail
-from app.engine.nodeops import place_instance, primary_effect, secondary_effect
+from app.engine.nodeops import place_instance, primary_effect
 from app.engine.policy import policy_codes
 from app.engine.score import score_of
 from app.engine.search import search_pairs, search_single
+from app.engine.secondary import secondary_effect
 from tests.support import docs as d, gen
 
 SPECS = [

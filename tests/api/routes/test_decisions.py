@@ -55,7 +55,7 @@ async def test_read_document_as_received(client, gzipped):
     assert response.content == doc
 
 
-@pytest.mark.parametrize("settings", [{"store_documents": False}, {"document_max_bytes": 100}])
+@pytest.mark.parametrize("settings", [{"store_documents": False}, {"document_max_bytes": 10}])
 async def test_read_document_not_kept_404(serve, settings):
     async with serve(**settings) as client:
         c1 = await register(client, "c1")

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from app.main import create_app
-from tests.api.conftest import make_settings, running
+from tests.api.conftest import ADMIN, make_settings, running
 from tests.api.fakes import fake_answer
 
 pytestmark = pytest.mark.anyio
@@ -37,3 +37,15 @@ async def test_metrics_count_requests_by_route_template(client):
     assert 'iallocd_http_requests_total{method="GET",route="/clusters/{name}",status="401"} 1.0' in text
     assert 'iallocd_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
     assert 'iallocd_failures_total{reason="unauthorized"} 1.0' in text
+
+
+async def test_metrics_with_a_token_set_need_it_or_the_admin_token(serve):
+    reader = "m" * 24
+    async with serve(metrics_token=reader) as client:
+        assert (await client.get("/metrics")).status_code == 401
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer " + "x" * 24})
+        assert (wrong.status_code, wrong.json()["error"]) == (401, "unauthorized")
+        ok = await client.get("/metrics", headers={"Authorization": f"Bearer {reader}"})
+        assert ok.status_code == 200 and "iallocd_http_requests_total" in ok.text
+        assert (await client.get("/metrics", headers=ADMIN)).status_code == 200
+        assert (await client.get("/healthz")).status_code == 200  # liveness stays open
