@@ -26,7 +26,7 @@ from app.core.metrics import Metrics
 from app.core.worker import AnswerFn
 from app.iallocator import answer as engine_answer
 from app.store.db import create_db_engine, migrate, session_factory
-from app.store.decisions import purge_documents
+from app.store.decisions import purge_decisions, purge_documents
 from app.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -40,21 +40,31 @@ the `iallocd` shim; operators query clusters and the decision history. Authentic
 """
 
 
-def _purge(service: Service) -> int:
-    older_than = utcnow() - timedelta(days=service.settings.document_retention_days)
+def _purge(service: Service) -> tuple[int, int]:
+    """Kept documents, then decisions, past their retention periods (0 days: kept)."""
+    settings = service.settings
+    now = utcnow()
     with service.sessions() as session:
-        return purge_documents(older_than=older_than, session=session)
+        documents = decisions = 0
+        if settings.document_retention_days:
+            older = now - timedelta(days=settings.document_retention_days)
+            documents = purge_documents(older_than=older, session=session)
+        if settings.decision_retention_days:
+            older = now - timedelta(days=settings.decision_retention_days)
+            decisions = purge_decisions(older_than=older, session=session)
+    return documents, decisions
 
 
 async def _purge_forever(service: Service) -> None:
-    """Drop kept documents past the retention period, at start and then hourly."""
-    while service.settings.document_retention_days > 0:
+    """Drop kept documents and decisions past their retention periods, at start and then hourly."""
+    settings = service.settings
+    while settings.document_retention_days or settings.decision_retention_days:
         try:
-            purged = await anyio.to_thread.run_sync(_purge, service)
-            if purged:
-                log.info("purged %d kept documents", purged)
+            documents, decisions = await anyio.to_thread.run_sync(_purge, service)
+            if documents or decisions:
+                log.info("purged %d kept documents and %d decisions", documents, decisions)
         except Exception:
-            log.exception("document purge failed")
+            log.exception("purge of old documents and decisions failed")
         await asyncio.sleep(PURGE_EVERY)
 
 

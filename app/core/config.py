@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         16 * MIB, ge=0, description="Documents larger than this once compressed are not kept"
     )
     document_retention_days: int = Field(30, ge=0, description="Drop kept documents after N days (0: never)")
+    decision_retention_days: int = Field(
+        0, ge=0, description="Delete decisions after N days (0: never; they are the audit trail)"
+    )
     allow_unknown_clusters: bool = Field(
         False, description="Let the admin token allocate for clusters not registered (registers them)"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, undefer
 
 from app.store.db import insert_for
@@ -85,5 +85,17 @@ def purge_documents(*, older_than: datetime, session: Session) -> int:
         .where(Decision.created < older_than, Decision.document.is_not(None))
         .values(document=None)
     )
+    session.commit()
+    return int(getattr(result, "rowcount", 0))
+
+
+def purge_decisions(*, older_than: datetime, session: Session) -> int:
+    """Delete the decisions made before `older_than`, with their instance rows; returns how many.
+    A cluster's last known state stays (it names its decision, which may then be gone)."""
+    old = select(Decision.id).where(Decision.created < older_than)
+    bulk = {"synchronize_session": False}
+    rows = delete(DecisionInstance).where(DecisionInstance.decision_id.in_(old))
+    session.execute(rows, execution_options=bulk)
+    result = session.execute(delete(Decision).where(Decision.created < older_than), execution_options=bulk)
     session.commit()
     return int(getattr(result, "rowcount", 0))

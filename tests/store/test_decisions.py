@@ -6,12 +6,15 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
 from app.store.clusters import ClusterPolicy, add_cluster
 from app.store.decisions import (
     DecisionFilter,
     activity,
     get_decision,
     list_decisions,
+    purge_decisions,
     purge_documents,
     record_decision,
 )
@@ -137,3 +140,16 @@ def test_purge_documents_older_than_only(session):
         for d in list_decisions("c1", DecisionFilter(), session=session, limit=10, offset=0)[0]
     }
     assert kept == {1: False, 5: True, 6: False}
+
+
+def test_purge_decisions_older_than_only_with_their_instances(session):
+    for n in (1, 2, 5):
+        record_decision(make_decision(n, instances=(f"i{n}", "shared")), None, session=session)
+    assert purge_decisions(older_than=T0 + timedelta(minutes=3), session=session) == 2
+    session.expunge_all()
+    left, total = list_decisions("c1", DecisionFilter(), session=session, limit=10, offset=0)
+    assert (total, [int(d.id, 16) for d in left]) == (1, [5])
+    assert list_decisions("c1", DecisionFilter(instance="i1"), session=session, limit=10, offset=0)[1] == 0
+    shared = list_decisions("c1", DecisionFilter(instance="shared"), session=session, limit=10, offset=0)
+    assert shared[1] == 1
+    assert session.scalar(select(func.count()).select_from(DecisionInstance)) == 2
