@@ -31,6 +31,7 @@ from app.engine.score import (
     node_fields,
     stats_of,
     update,
+    updated_rows,
 )
 from app.engine.secondary import distinct
 
@@ -123,7 +124,9 @@ class ListScore:
             elif k == LOCATION_ROW:
                 total = total + np.where(counted, location_delta, 0)  # integers: exact
             if changed[k] and k != MAP_ROW:
-                value = _updated_row(k, n, total, once.var[k, owner], old[k], new[k], online)
+                chosen = online if ONLINE[k] else ~online
+                t, v = updated_rows(n, old[k], new[k], total, once.var[k, owner], chosen, STD[k])
+                value = np.sqrt(v) if STD[k] else t
             else:
                 value = root[k, owner] if STD[k] else total
             acc = acc + WEIGHTS[k] * value
@@ -192,21 +195,6 @@ class ListScore:
                 value = total_on[k] if ONLINE[k] else total_off[k]
             acc = acc + WEIGHTS[k] * value
         return acc
-
-
-def _updated_row(
-    k: int, n: float, total: FloatArray, var: FloatArray, old: FloatArray, new: FloatArray, online: BoolArray
-) -> FloatArray:
-    """Component k's value after one node per candidate goes from `old` to `new` (hail's
-    updateStatistics on that row; an offline node changes only the offline sums)."""
-    chosen = online if ONLINE[k] else ~online
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ds = new - old
-        if not STD[k]:
-            out: FloatArray = np.where(chosen, total + ds, total)
-            return out
-        dnnvar = (n * (new * new - old * old) - 2 * total * ds) - ds * ds
-        return np.sqrt(np.where(chosen, np.maximum(0.0, var + dnnvar / (n * n)), var))
 
 
 def _fold(values: FloatArray) -> FloatArray:

@@ -21,14 +21,7 @@ from app.engine.listscore import Change, ListScore, last_lowest, near_lowest
 from app.engine.moves import failover, migration_allowed, replace_secondary
 from app.engine.nodeops import location_scores, primary_effect, restore, snapshot
 from app.engine.score import LOCATION_ROW, K, component_values, score_of
-from app.engine.secondary import (
-    distinct,
-    peer_values,
-    secondary_base,
-    secondary_effect,
-    secondary_pairs,
-    secondary_values,
-)
+from app.engine.secondary import pair_secondaries, secondary_effect, secondary_values
 from app.engine.targets import without
 
 STEPS = (
@@ -139,18 +132,18 @@ def _fast_pairs(
     # p as the final primary, the same for all its pairs but for the location score
     first = Change(avail, component_values(primary_effect(c, avail, spec, True).fields))
     map_p = ls.map_delta(avail, spec.excl_tags)
+    # 3. ReplaceSecondary(s) with p as primary (re-adding p cannot fail: step 2 passed the
+    #    same hard checks)
+    sec = pair_secondaries(c, pair_p[sel], pair_s[sel], spec, forced)
     for lo in range(0, len(sel), PAIR_CHUNK):
-        k = sel[lo : lo + PAIR_CHUNK]
-        # 3. ReplaceSecondary(s) with p as primary (re-adding p cannot fail: step 2 passed
-        #    the same hard checks)
-        nodes, pos = distinct(pair_s[k], len(c.nodes))
-        base = secondary_base(c, nodes, spec, forced)
-        last, r_mem, fail_n1 = secondary_pairs(base, pos, peer_values(c, pair_p[k], pair_s[k]))
+        block = slice(lo, lo + PAIR_CHUNK)
+        k = sel[block]
+        last, r_mem, fail_n1 = sec.finish(block)
         fail[k], step[k] = _first(codes[where[k]], last, steps[where[k]], 2)
         ok = fail[k] == 0
         if ok.any():
             live = k[ok]
-            values = secondary_values(base, pos[ok], r_mem[ok], fail_n1[ok], range(K))
+            values = secondary_values(sec.base, sec.pos[block][ok], r_mem[ok], fail_n1[ok], range(K))
             second = Change(pair_s[live], values)
             loc = location_scores(c, pair_p[live], pair_s[live])
             scores[live] = ls.approx_shared(first, where[live], second, map_p[where[live]], loc)

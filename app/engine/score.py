@@ -215,34 +215,39 @@ def update(
     axes = tuple(range(1, new.ndim))
     rows = np.flatnonzero(np.any((new != old) | ~np.isfinite(new), axis=axes)) if axes else np.arange(K)
     if len(rows) == K:
-        new_total, new_var = _updated_rows(stats.count, old, new, total, var, chosen, std)
+        new_total, new_var = updated_rows(stats.count, old, new, total, var, chosen, std)
     else:
         new_total, new_var = np.array(total), np.array(var)
-        new_total[rows], new_var[rows] = _updated_rows(
+        new_total[rows], new_var[rows] = updated_rows(
             stats.count, old[rows], new[rows], total[rows], var[rows], chosen[rows], std[rows]
         )
     new_total[MAP_ROW] = total[MAP_ROW] + map_delta
     return Stats(stats.count, new_total, new_var, stats.loc_excl)
 
 
-def _updated_rows(
+def updated_rows(
     n: float,
     old: FloatArray,
     new: FloatArray,
     total: FloatArray,
     var: FloatArray,
-    chosen: BoolArray,
-    std: BoolArray,
+    chosen: BoolArray | bool,
+    std: BoolArray | bool,
 ) -> tuple[FloatArray, FloatArray]:
-    """hail's updateStatistics on some rows: the new sums and variances."""
+    """hail's updateStatistics on some rows (or one): the new sums and variances when one node
+    per candidate goes from `old` to `new`. `chosen`: where a row changes at all (an online
+    node changes the online components, an offline one the offline sums); `std`: the rows kept
+    as variances (the others' `var` is returned as it is)."""
     # an offline node without run-time data has inf/nan fractions; only its (finite)
     # offline sums are chosen, the rest is computed and dropped
     with np.errstate(divide="ignore", invalid="ignore"):
         ds = new - old
+        new_total: FloatArray = np.where(chosen, total + ds, total)
+        if not np.any(std):
+            return new_total, var
         dss = new * new - old * old
         dnnvar = (n * dss - 2 * total * ds) - ds * ds
         new_var: FloatArray = np.where(chosen & std, np.maximum(0.0, var + dnnvar / (n * n)), var)
-        new_total: FloatArray = np.where(chosen, total + ds, total)
     return new_total, new_var
 
 

@@ -32,15 +32,9 @@ from app.engine.score import (
     node_fields,
     stats_of,
     update,
+    updated_rows,
 )
-from app.engine.secondary import (
-    SecondaryBase,
-    distinct,
-    peer_values,
-    secondary_base,
-    secondary_pairs,
-    secondary_values,
-)
+from app.engine.secondary import PairSecondaries, pair_secondaries, secondary_values
 
 PAIR_CHUNK = 65536  # pairs scored per block: bounds memory on very large groups
 Scored = tuple[tuple[int, ...], float]  # candidate nodes (primary first) and score
@@ -211,11 +205,12 @@ def search_pairs(
     owner = np.repeat(np.arange(len(primaries)), [len(s) for s in secondaries])
     scores = np.full(len(pair_p), np.inf)
     codes = np.repeat(pri_codes, [len(s) for s in secondaries])
-    sec = _secondaries(c, pair_p, pair_s, inst)
+    sec = pair_secondaries(c, pair_p, pair_s, inst)
+    old_s = component_values(node_fields(c, sec.base.nodes))
     for lo in range(0, len(pair_p), PAIR_CHUNK):
         block = slice(lo, min(lo + PAIR_CHUNK, len(pair_p)))
-        _score_pairs(c, after_p, sec, block, pair_p[block], pair_s[block], owner[block], codes[block],
-                     scores[block])  # fmt: skip
+        _score_pairs(c, after_p, sec, old_s, block, pair_p[block], pair_s[block], owner[block],
+                     codes[block], scores[block])  # fmt: skip
     sol.fails = _fail_counts(codes)
 
     def scored(j: int) -> Scored:
@@ -282,27 +277,11 @@ def _after_primaries(
     return _PrimaryStats(after, values)
 
 
-@dataclass
-class _Secondaries:
-    """The secondaries of all pairs: once per node (`base`, `old`: component values before),
-    and per pair the node's position `pos` and the memory it reserves for the primary."""
-
-    base: SecondaryBase
-    old: FloatArray
-    pos: IntArray
-    peer: IntArray
-
-
-def _secondaries(c: Cluster, pair_p: IntArray, pair_s: IntArray, inst: InstanceSpec) -> _Secondaries:
-    nodes, pos = distinct(pair_s, len(c.nodes))
-    base = secondary_base(c, nodes, inst)
-    return _Secondaries(base, component_values(node_fields(c, nodes)), pos, peer_values(c, pair_p, pair_s))
-
-
 def _score_pairs(
     c: Cluster,
     after_p: _PrimaryStats,
-    sec: _Secondaries,
+    sec: PairSecondaries,
+    old_s: FloatArray,
     block: slice,
     pair_p: IntArray,
     pair_s: IntArray,
@@ -312,9 +291,10 @@ def _score_pairs(
 ) -> None:
     """Check the secondaries and score the pairs of one block, in place. Only the figures
     that depend on the primary (reserved memory) are computed per pair, and only the rows a
-    secondary changes are updated per pair (hail's update leaves the others bit-identical)."""
+    secondary changes are updated per pair (hail's update leaves the others bit-identical).
+    `old_s`: the component values of `sec.base.nodes` before."""
     pos = sec.pos[block]
-    fail, r_mem, fail_n1 = secondary_pairs(sec.base, pos, sec.peer[block])
+    fail, r_mem, fail_n1 = sec.finish(block)
     codes[:] = np.where(codes > 0, codes, fail)
     live = np.flatnonzero(codes == 0)
     if len(live) == 0:
@@ -326,13 +306,9 @@ def _score_pairs(
     for row in range(K):
         if row in SECONDARY_ROWS:
             total = after_p.stats.total[row, k]
-            x, y = sec.old[row, at], new_s[SECONDARY_ROWS.index(row)]
-            ds = y - x
-            if STD[row]:
-                dnnvar = (n * (y * y - x * x) - 2 * total * ds) - ds * ds
-                value = np.sqrt(np.maximum(0.0, after_p.stats.var[row, k] + dnnvar / (n * n)))
-            else:
-                value = total + ds
+            x, y = old_s[row, at], new_s[SECONDARY_ROWS.index(row)]
+            t, v = updated_rows(n, x, y, total, after_p.stats.var[row, k], True, STD[row])
+            value = np.sqrt(v) if STD[row] else t
         else:
             value = after_p.values[row, k]
         if row == LOCATION_ROW:

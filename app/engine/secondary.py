@@ -118,6 +118,27 @@ def secondary_pairs(
     return fail, r_mem, fail_n1
 
 
+@dataclass
+class PairSecondaries:
+    """The secondaries of many pairs: their figures once per node (`base`), and per pair the
+    node's position in `base.nodes` and the memory it already reserves for the pair's primary."""
+
+    base: SecondaryBase
+    pos: IntArray
+    peer: IntArray
+
+    def finish(self, block: slice) -> tuple[IntArray, IntArray, BoolArray]:
+        """`secondary_pairs` of the pairs in `block`."""
+        return secondary_pairs(self.base, self.pos[block], self.peer[block])
+
+
+def pair_secondaries(
+    c: Cluster, pair_p: IntArray, pair_s: IntArray, inst: InstanceSpec, force: bool = False
+) -> PairSecondaries:
+    nodes, pos = distinct(pair_s, len(c.nodes))
+    return PairSecondaries(secondary_base(c, nodes, inst, force), pos, peer_values(c, pair_p, pair_s))
+
+
 def secondary_values(
     base: SecondaryBase, pos: IntArray, r_mem: IntArray, fail_n1: BoolArray, rows: Sequence[int]
 ) -> FloatArray:
