@@ -52,6 +52,10 @@ def _allowed_migrations(cluster_tags: Sequence[str]) -> list[tuple[str, str]]:
 
 def make_spec(name: str, inst: JsonObject, cluster: Cluster) -> InstanceSpec:
     """An engine instance from its JSON object (existing instances and requested ones)."""
+    return _spec(name, inst, cluster.excl_prefixes, cluster.desired_prefixes)
+
+
+def _spec(name: str, inst: JsonObject, excl: Sequence[str], desired: Sequence[str]) -> InstanceSpec:
     disks = inst.get("disks") or ()
     disk_spindles: int | None = 0
     for d in disks:
@@ -62,8 +66,6 @@ def make_spec(name: str, inst: JsonObject, cluster: Cluster) -> InstanceSpec:
         disk_spindles += int(spindles)  # type: ignore[operator]
     tags = inst.get("tags") or ()
     nics = inst.get("nics") or ()
-    excl = cluster.excl_prefixes
-    desired = cluster.desired_prefixes
     return InstanceSpec(
         name,
         int(inst["memory"]),
@@ -181,7 +183,10 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     index = cluster.node_index
     names = list(doc.instances)
     raw = list(doc.instances.values())
-    specs = SpecList(lambda i: make_spec(names[i], raw[i], cluster), len(raw))
+    # Not `cluster` itself: a SpecList referring to its cluster would be a reference cycle,
+    # keeping the whole JSON document alive until the cyclic collector runs.
+    excl, desired = cluster.excl_prefixes, cluster.desired_prefixes
+    specs = SpecList(lambda i: _spec(names[i], raw[i], excl, desired), len(raw))
     where = [inst["nodes"] for inst in raw]
     pnode = np.array([index[w[0]] for w in where], dtype=np.int64)
     snode = np.array([index[w[1]] if len(w) > 1 else NO_NODE for w in where], dtype=np.int64)
