@@ -123,7 +123,7 @@ def _fast_pairs(
     out: tuple[IntArray, IntArray, FloatArray],
 ) -> None:
     fail, step, scores = out
-    avail = np.unique(pair_p[sel])
+    avail = np.flatnonzero(np.bincount(pair_p[sel]))  # the primaries, sorted (np.unique imports numpy.ma)
     codes, steps = _per_primary(c, i, avail, force)
     where = np.searchsorted(avail, pair_p)
     p1 = int(c.instances.pnode[i])

@@ -43,7 +43,8 @@ def test_shim_imports_standard_library_only():
 def test_shim_installable_as_ganeti_iallocator():
     assert "." not in SHIM.name  # Ganeti looks iallocators up by a plain name
     assert os.access(SHIM, os.X_OK)
-    assert SHIM.read_text().startswith("#!/usr/bin/python3\n")  # no PATH needed
+    # no PATH needed; isolated from PYTHON* variables and site-packages (it needs neither)
+    assert SHIM.read_text().startswith("#!/usr/bin/python3 -IS\n")
 
 
 def test_shim_lint_clean_for_python37_target():
