@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.iallocator import answer
+from app.protocol import ClusterDocument
 from tests.support.shared import TESTDATA
 
 # hail-invalid-reloc.json is refused before anything is built
@@ -38,3 +39,11 @@ def test_answer_leaves_no_reference_cycles(name: str) -> None:
 
 def test_answer_inputs_found() -> None:
     assert len(_INPUTS) >= 18
+
+
+def test_answer_retains_the_document_when_asked():
+    data = (TESTDATA / "hail-alloc-drbd.json").read_bytes()
+    retained: list[object] = []
+    assert answer(data, retain=retained).body == answer(data).body
+    (doc,) = retained
+    assert isinstance(doc, ClusterDocument) and list(doc.nodes) == ["node1", "node2", "node3", "node4"]

@@ -17,13 +17,18 @@ log = logging.getLogger(__name__)
 
 
 async def run_engine(
-    service: Service, cluster: str, fn: Callable[..., T | Rejected | Crashed], *args: Any
+    service: Service,
+    cluster: str,
+    fn: Callable[..., T | Rejected | Crashed],
+    *args: Any,
+    size: int | None = None,
 ) -> T:
-    """fn(*args) in the pool; 504 past the request timeout, 429 when the cluster's queue is full,
-    503 when an engine process died, 400 for bad input and 500 for an engine bug."""
+    """fn(*args) in the pool (`size`: the document's, for the pool's lanes); 504 past the request
+    timeout, 429 when the cluster's queue is full, 503 when an engine process died, 400 (413) for
+    bad input and 500 for an engine bug."""
     timeout = service.settings.request_timeout
     try:
-        result = await service.pool.run(cluster, timeout, fn, *args)
+        result = await service.pool.run(cluster, timeout, fn, *args, size=size)
     except TimeoutError:
         raise ApiError(504, "timeout", f"no answer within {timeout} s") from None
     except Busy:
@@ -33,8 +38,15 @@ async def run_engine(
     except EngineUnavailable:
         raise ApiError(503, "engine_unavailable", "an engine process died; retry") from None
     if isinstance(result, Rejected):
-        raise ApiError(400, result.code, [ErrorLocation(loc=result.loc, msg=result.msg)])
+        raise rejection(result)
     if isinstance(result, Crashed):
         log.error("engine error: %s\n%s", result.error, result.trace)
         raise ApiError(500, "internal", "the engine failed on this request; see the service log")
     return result
+
+
+def rejection(rejected: Rejected) -> ApiError:
+    """The API error for input an engine process refused."""
+    if rejected.loc is None:
+        return ApiError(rejected.status, rejected.code, rejected.msg)
+    return ApiError(rejected.status, rejected.code, [ErrorLocation(loc=rejected.loc, msg=rejected.msg)])

@@ -106,13 +106,16 @@ class EnginePool:
             else:
                 self._small = self._new_executor(1)
 
-    async def run(self, cluster: str, timeout: float, fn: Callable[..., T], *args: Any) -> T:
+    async def run(
+        self, cluster: str, timeout: float, fn: Callable[..., T], *args: Any, size: int | None = None
+    ) -> T:
         """fn(*args) in a worker under `cluster`'s limit; the whole wait is bounded by `timeout`.
-        The lane follows the size of the bytes among `args` (the request document)."""
+        The lane follows `size`, the request document's (by default the bytes among `args`)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await self.gate.acquire(cluster, timeout)
-        size = sum(len(a) for a in args if isinstance(a, bytes))
+        if size is None:
+            size = sum(len(a) for a in args if isinstance(a, bytes))
         main = size > self.small_bytes or self._busy < self.workers
         executor = self._executor if main else self._small
         try:

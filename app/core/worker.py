@@ -31,8 +31,57 @@ from app.protocol.errors import InputError, ParameterError
 
 T = TypeVar("T")
 
-# Positional, as `decide` calls it: (data, params, defaults).
-AnswerFn = Callable[[bytes, Sequence[str], Sequence[str]], Outcome]
+# Positional, as `decide` calls it: (data, params, defaults, retain).
+AnswerFn = Callable[[bytes, Sequence[str], Sequence[str], list[object]], Outcome]
+
+
+class Afterwards(list[object]):
+    """What a run leaves to do once its answer has been sent: pass one as an argument.
+
+    The pool's worker loop (concurrent.futures) drops a call's arguments only after sending its
+    result, so the run answers first, then frees its document (5-50 ms for tens of thousands of
+    JSON objects), turns the cyclic collector back on (which would otherwise scan every object
+    of it first) and gives the heap back to the system. The caller's copy is never armed."""
+
+    armed = False
+
+    def __del__(self) -> None:
+        if self.armed:
+            self.clear()
+            gc.enable()
+            release_memory()
+
+
+class BodyError(Exception):
+    """A request body that cannot be unpacked: `status` 400 (bad gzip) or 413 (too large)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def unpack_body(body: bytes, gzipped: bool, limit: int) -> tuple[bytes, bytes | None]:
+    """The document in a request body, and the body itself when it can be kept as it is (one
+    gzip member: `unpack_document` reads it). Gzip output beyond `limit` bytes (a gzip bomb)
+    raises BodyError, as does a body that is not gzip."""
+    if not gzipped:
+        return body, None
+    data, out, size = body, [], 0
+    while data:
+        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            part = stream.decompress(data, limit - size + 1)
+        except zlib.error as exc:
+            raise BodyError(400, "bad_request", f"the body is not valid gzip: {exc}") from exc
+        size += len(part)
+        if size > limit:
+            raise BodyError(413, "too_large", f"the document is larger than {limit} bytes")
+        if not stream.eof:
+            raise BodyError(400, "bad_request", "the gzip body is truncated")
+        out.append(part)
+        data = stream.unused_data
+    return b"".join(out), body if len(out) == 1 else None
 
 
 def unpack_document(kept: bytes) -> bytes:
@@ -51,11 +100,13 @@ class Decided:
 
 @dataclass(frozen=True)
 class Rejected:
-    """Bad input: `code` is bad_parameter or bad_document, `loc` and `msg` come from the InputError."""
+    """Bad input: `code` is bad_parameter or bad_document, `loc` and `msg` come from the
+    InputError; a body that cannot be unpacked has no `loc` and its own `status`."""
 
     code: str
-    loc: str
+    loc: str | None
     msg: str
+    status: int = 400
 
 
 @dataclass(frozen=True)
@@ -76,39 +127,44 @@ class Reported:
     engine_seconds: float
 
 
-def _guard(work: Callable[[], T]) -> T | Rejected | Crashed:
+def _guard(work: Callable[[], T], after: Afterwards) -> T | Rejected | Crashed:
     """Run `work`, turning bad input and engine bugs into values. The cyclic garbage collector
-    waits meanwhile: it would rescan every JSON object of a big document while it is parsed."""
+    waits until `after` is done: it would rescan every JSON object of a big document while it
+    is parsed, and again once it is answered."""
     gc.disable()
+    after.armed = True
     try:
         return work()
     except InputError as exc:
         code = "bad_parameter" if isinstance(exc, ParameterError) else "bad_document"
         return Rejected(code, exc.path, exc.reason)
+    except BodyError as exc:
+        return Rejected(exc.code, None, str(exc), exc.status)
     except Exception as exc:  # a bug in the engine; the service logs it and answers 500
         return Crashed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
-    finally:
-        gc.enable()
-        release_memory()
 
 
 def decide(
     answer: AnswerFn,
-    data: bytes,
-    gzipped: bytes | None,
+    after: Afterwards,
+    body: bytes,
+    gzipped: bool,
+    limit: int,
     params: Sequence[str],
     defaults: Sequence[str],
     keep_max: int,
 ) -> Decided | Rejected | Crashed:
-    """Answer one request; keep the document compressed if that is at most `keep_max` bytes
-    (`gzipped`, the body as the shim sent it, if given: no need to compress it again)."""
+    """Answer the request in `body` (at most `limit` bytes unpacked); keep the document
+    compressed if that is at most `keep_max` bytes (a gzip body as the shim sent it: no need
+    to compress it again)."""
 
     def work() -> Decided:
-        outcome = answer(data, params, defaults)
-        document = gzipped if gzipped is not None else zlib.compress(data, 1)
+        data, kept = unpack_body(body, gzipped, limit)
+        outcome = answer(data, params, defaults, after)
+        document = kept if kept is not None else zlib.compress(data, 1)
         return Decided(outcome, len(data), document if len(document) <= keep_max else None)
 
-    return _guard(work)
+    return _guard(work, after)
 
 
 def _options(params: Sequence[str], defaults: Sequence[str]) -> tuple[EngineOptions, list[str]]:
@@ -117,26 +173,33 @@ def _options(params: Sequence[str], defaults: Sequence[str]) -> tuple[EngineOpti
 
 
 def explain(
-    data: bytes, params: Sequence[str], defaults: Sequence[str], top: int
+    after: Afterwards,
+    body: bytes,
+    gzipped: bool,
+    limit: int,
+    params: Sequence[str],
+    defaults: Sequence[str],
+    top: int,
 ) -> Reported | Rejected | Crashed:
     """Run a request without deciding: its answer, the `top` best candidates, the rejections."""
 
     def work() -> Reported:
         started = time.perf_counter()
         options, warnings = _options(params, defaults)
-        doc = parse_document(data)
+        doc = parse_document(unpack_body(body, gzipped, limit)[0])
+        after.append(doc)
         found = explain_request(doc, options, top)
         reply = found.reply
-        body = {
+        report = {
             "request_type": doc.request.type,
             "answer": {"success": reply.success, "info": reply.info, "result": reply.result},
             "candidates": [asdict(c) for c in found.candidates],
             "rejected": {name: asdict(r) for name, r in found.rejected.items()},
             "warnings": warnings,
         }
-        return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
+        return Reported(_finite(report), doc.cluster_name, time.perf_counter() - started)
 
-    return _guard(work)
+    return _guard(work, after)
 
 
 def _finite(value: Any) -> Any:
@@ -151,6 +214,7 @@ def _finite(value: Any) -> Any:
 
 
 def capacity(
+    after: Afterwards,
     document: bytes,
     shape: dict[str, Any],
     params: Sequence[str],
@@ -165,6 +229,7 @@ def capacity(
         started = time.perf_counter()
         options, warnings = _options(params, defaults)
         doc = parse_document(unpack_document(document))
+        after.append(doc)
         disks = [Disk.model_validate(d) for d in shape["disks"]]
         req = probe_request(**(shape | {"disks": disks}))
         room = headroom(doc, req, options, limit, budget)
@@ -178,13 +243,15 @@ def capacity(
         }
         return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
 
-    return _guard(work)
+    return _guard(work, after)
 
 
-def read_cluster_name(data: bytes) -> str | Rejected:
+def read_cluster_name(body: bytes, gzipped: bool, limit: int) -> str | Rejected:
     """The document's top-level cluster_name by a full parse (when `peek_cluster_name` can't tell)."""
     try:
-        doc: Any = orjson.loads(data)
+        doc: Any = orjson.loads(unpack_body(body, gzipped, limit)[0])
+    except BodyError as exc:
+        return Rejected(exc.code, None, str(exc), exc.status)
     except orjson.JSONDecodeError as exc:
         return Rejected("bad_document", "", f"not valid JSON: {exc}")
     name = doc.get("cluster_name") if isinstance(doc, dict) else None

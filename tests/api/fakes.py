@@ -19,7 +19,9 @@ from app.protocol.errors import DocumentError, ParameterError
 from app.protocol.summary import summarize
 
 
-def fake_answer(data: bytes, params: Sequence[str] = (), defaults: Sequence[str] = ()) -> Outcome:
+def fake_answer(
+    data: bytes, params: Sequence[str] = (), defaults: Sequence[str] = (), retain: list[object] | None = None
+) -> Outcome:
     for param in [*defaults, *params]:
         if param.startswith("--reject"):
             raise ParameterError(param, "not a parameter the engine knows")
@@ -27,6 +29,8 @@ def fake_answer(data: bytes, params: Sequence[str] = (), defaults: Sequence[str]
         doc: Any = json.loads(data)
     except ValueError as exc:
         raise DocumentError("", f"not valid JSON: {exc}") from None
+    if retain is not None:
+        retain.append(doc)
     if not isinstance(doc, dict) or not isinstance(doc.get("cluster_name", ""), str):
         raise DocumentError("cluster_name", "expected a string")
     request = doc.get("request")

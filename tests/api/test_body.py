@@ -1,4 +1,4 @@
-"""Reading request bodies: gzip members and what is kept as received (app/api/body.py)."""
+"""Reading request bodies: what the service unpacks itself (app/api/body.py)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,21 @@ import gzip
 
 import pytest
 
-from app.api.body import Received, gunzip
-from app.api.errors import ApiError
+from app.api.body import HEAD_BYTES, Received, head_of
 
 
-def test_gunzip_one_member_kept_as_received():
-    body = gzip.compress(b'{"a": 1}')
-    assert gunzip(body, 100) == Received(b'{"a": 1}', body)
+def test_received_size_of_gzip_body_from_its_trailer():
+    doc = b'{"cluster_name": "c1"}' * 100
+    assert Received(gzip.compress(doc), True, b"").size == len(doc)
+    assert Received(doc, False, b"").size == len(doc)
 
 
-def test_gunzip_several_members_joined_not_kept():
-    # a stored document is unpacked with zlib, which reads one member only
-    body = gzip.compress(b'{"a":') + gzip.compress(b" 1}")
-    assert gunzip(body, 100) == Received(b'{"a": 1}', None)
+def test_head_is_the_start_of_the_unpacked_document():
+    doc = b"x" * (3 * HEAD_BYTES)
+    assert head_of(gzip.compress(doc)) == doc[:HEAD_BYTES]
 
 
-def test_gunzip_beyond_limit_413():
-    with pytest.raises(ApiError) as info:
-        gunzip(gzip.compress(b"x" * 1000), 999)
-    assert (info.value.status, info.value.code) == (413, "too_large")
+@pytest.mark.parametrize("body", [b"not gzip", gzip.compress(b"x" * 100)[:5], b""])
+def test_head_of_a_bad_body_is_empty(body):
+    # the engine process refuses it with the reason
+    assert head_of(body) == b""

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from app.core.engine_pool import Busy, ClusterGate, EnginePool, EngineUnavailable
+from app.core.worker import Afterwards
 
 pytestmark = pytest.mark.anyio
 
@@ -25,6 +26,16 @@ def napping(seconds: float) -> int:
 
 def dying() -> None:
     os._exit(7)
+
+
+class SlowToFree:
+    def __del__(self) -> None:
+        time.sleep(2)
+
+
+def leaving(after: Afterwards) -> int:
+    after.append(SlowToFree())
+    return os.getpid()
 
 
 async def test_gate_queue_full_busy():
@@ -46,6 +57,17 @@ async def test_gate_wait_longer_than_timeout_raises_timeout():
         await gate.acquire("c1", 0.05)
     gate.release("c1")
     await gate.acquire("c1", 0.05)
+
+
+async def test_pool_answers_before_freeing_what_a_run_left_afterwards():
+    pool = EnginePool(workers=1, limit=1, queue=0, warm_module="os")
+    try:
+        await pool.run("a", 10, napping, 0)  # the worker is up
+        started = time.perf_counter()
+        assert await pool.run("a", 10, leaving, Afterwards()) != os.getpid()
+        assert time.perf_counter() - started < 1.5  # freeing takes 2 s, after the answer
+    finally:
+        await pool.close()
 
 
 async def test_pool_runs_off_the_event_loop_in_other_processes():

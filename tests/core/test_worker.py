@@ -9,21 +9,31 @@ import zlib
 
 import pytest
 
+from app.core import worker
 from app.core.worker import (
+    Afterwards,
+    BodyError,
     Crashed,
     Decided,
     Rejected,
     decide,
     peek_cluster_name,
     read_cluster_name,
+    unpack_body,
     unpack_document,
 )
 from tests.api.fakes import document, fake_answer
 
+LIMIT = 1 << 20
+
+
+def _decide(data: bytes, params: list[str], keep_max: int, gzipped: bool = False) -> object:
+    return decide(fake_answer, Afterwards(), data, gzipped, LIMIT, params, ["--b"], keep_max)
+
 
 def test_decide_answer_becomes_picklable_decided():
     doc = document("c1")
-    result = decide(fake_answer, doc, None, ["--a"], ["--b"], keep_max=len(doc))
+    result = _decide(doc, ["--a"], keep_max=len(doc))
     assert isinstance(result, Decided)
     assert pickle.loads(pickle.dumps(result)) == result
     assert result.document is not None and zlib.decompress(result.document) == doc
@@ -33,7 +43,7 @@ def test_decide_answer_becomes_picklable_decided():
 def test_decide_keeps_the_gzip_body_as_received():
     doc = document("c1")
     body = gzip.compress(doc)
-    result = decide(fake_answer, doc, body, [], [], keep_max=len(doc))
+    result = _decide(body, [], keep_max=len(doc), gzipped=True)
     assert isinstance(result, Decided) and result.document is body
     assert unpack_document(body) == doc == unpack_document(zlib.compress(doc))
 
@@ -41,13 +51,13 @@ def test_decide_keeps_the_gzip_body_as_received():
 def test_decide_cap_is_on_the_compressed_document():
     doc = document("c1")
     kept = zlib.compress(doc, 1)
-    result = decide(fake_answer, doc, None, [], [], keep_max=len(kept))
+    result = _decide(doc, [], keep_max=len(kept))
     assert isinstance(result, Decided) and result.document == kept and len(kept) < len(doc)
 
 
 def test_decide_document_over_cap_not_kept():
     doc = document("c1")
-    result = decide(fake_answer, doc, None, [], [], keep_max=len(zlib.compress(doc, 1)) - 1)
+    result = _decide(doc, [], keep_max=len(zlib.compress(doc, 1)) - 1)
     assert isinstance(result, Decided) and result.document is None
 
 
@@ -63,11 +73,11 @@ def test_decide_document_over_cap_not_kept():
     ],
 )
 def test_decide_input_error_becomes_rejected(data, params, expected):
-    assert decide(fake_answer, data, None, params, [], keep_max=0) == expected
+    assert _decide(data, params, keep_max=0) == expected
 
 
 def test_decide_engine_bug_becomes_crashed_with_trace():
-    result = decide(fake_answer, document("c1", test_raise=True), None, [], [], keep_max=0)
+    result = _decide(document("c1", test_raise=True), [], keep_max=0)
     assert isinstance(result, Crashed)
     assert result.error == "RuntimeError: engine bug" and "Traceback" in result.trace
 
@@ -111,4 +121,56 @@ def test_peek_cluster_name_of_ganeti_ordered_document():
     ],
 )
 def test_read_cluster_name_full_parse(data, expected):
-    assert read_cluster_name(data) == expected
+    assert read_cluster_name(data, False, LIMIT) == expected
+    assert read_cluster_name(gzip.compress(data), True, LIMIT) == expected
+
+
+def test_read_cluster_name_bad_gzip_rejected_without_location():
+    reason = "the body is not valid gzip: Error -3 while decompressing data: incorrect header check"
+    assert read_cluster_name(b"{}", True, LIMIT) == Rejected("bad_request", None, reason)
+
+
+def test_unpack_body_one_gzip_member_kept_as_received():
+    body = gzip.compress(b'{"a": 1}')
+    assert unpack_body(body, True, 100) == (b'{"a": 1}', body)
+    assert unpack_body(b'{"a": 1}', False, 100) == (b'{"a": 1}', None)
+
+
+def test_unpack_body_several_members_joined_not_kept():
+    # a stored document is unpacked with zlib, which reads one member only
+    body = gzip.compress(b'{"a":') + gzip.compress(b" 1}")
+    assert unpack_body(body, True, 100) == (b'{"a": 1}', None)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (gzip.compress(b"x" * 1000), 413, "the document is larger than 999 bytes"),
+        (gzip.compress(b"x" * 100)[:-12], 400, "the gzip body is truncated"),
+        (b"plain", 400, "the body is not valid gzip"),
+    ],
+)
+def test_unpack_body_bad_gzip_body_error(body, status, message):
+    with pytest.raises(BodyError) as info:
+        unpack_body(body, True, 999)
+    assert info.value.status == status and str(info.value).startswith(message)
+
+
+def test_decide_gzip_bomb_rejected_with_status_and_no_location():
+    result = decide(fake_answer, Afterwards(), gzip.compress(b" " * 2000), True, 100, [], [], 0)
+    assert result == Rejected("too_large", None, "the document is larger than 100 bytes", 413)
+
+
+def test_decide_leaves_the_document_to_afterwards(monkeypatch):
+    trimmed: list[bool] = []
+    monkeypatch.setattr(worker, "release_memory", lambda: trimmed.append(True))
+    after = Afterwards()
+    result = decide(fake_answer, after, document("c1"), False, LIMIT, [], [], 0)
+    assert isinstance(result, Decided)
+    assert len(after) == 1 and after[0]["cluster_name"] == "c1"  # type: ignore[index]
+    assert trimmed == []  # nothing freed before the answer leaves
+    del after
+    assert trimmed == [True]
+    del result
+    Afterwards()  # an empty one (the caller's copy) frees and trims nothing
+    assert trimmed == [True]

@@ -14,13 +14,13 @@ import anyio.to_thread
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import StringConstraints
 
-from app.api.body import read_document
+from app.api.body import Received, read_document
 from app.api.deps import Principal, PrincipalDep, Service, ServiceDep
-from app.api.errors import ApiError, ErrorLocation, responses
+from app.api.errors import ApiError, responses
 from app.api.examples import ALLOCATE_ANSWER, ALLOCATE_REQUEST
-from app.api.pool import run_engine
+from app.api.pool import rejection, run_engine
 from app.core.logging import request_id_var
-from app.core.worker import Decided, Rejected, decide, peek_cluster_name, read_cluster_name
+from app.core.worker import Afterwards, Decided, Rejected, decide, peek_cluster_name, read_cluster_name
 from app.protocol import IallocatorResponse
 from app.store.clusters import PARAM_PATTERN, ClusterPolicy, cluster_policy, ensure_cluster, get_cluster
 from app.store.decisions import record_decision
@@ -71,12 +71,24 @@ async def allocate(
     """Answer one iallocator request for the token's cluster and record the decision."""
     started = time.perf_counter()
     settings = service.settings
-    received = await read_document(request, settings.max_body_bytes)
-    cluster = await _cluster_of(principal, received.data)
+    limit = settings.max_body_bytes
+    received = await read_document(request, limit)
+    cluster = await _cluster_of(principal, received, limit)
     policy = await anyio.to_thread.run_sync(_policy, service, cluster)
     given = list(params or [])
     result = await run_engine(
-        service, cluster, decide, service.answer, *received, given, policy.params, settings.document_max_bytes
+        service,
+        cluster,
+        decide,
+        service.answer,
+        Afterwards(),
+        received.body,
+        received.gzipped,
+        limit,
+        given,
+        policy.params,
+        settings.document_max_bytes,
+        size=received.size,
     )
     # The parsed document has the last word (duplicate keys...). A document naming no cluster
     # (Ganeti's own test inputs) is taken as the token's.
@@ -91,17 +103,17 @@ async def allocate(
     )
 
 
-async def _cluster_of(principal: Principal, data: bytes) -> str:
+async def _cluster_of(principal: Principal, received: Received, limit: int) -> str:
     """The cluster the request is for: the token's, or (admin token) the document's, which must name one."""
-    name = peek_cluster_name(data)
+    name = peek_cluster_name(received.head)
     if principal.cluster is not None:
         if name:
             principal.check_cluster(name)
         return principal.cluster
     if not name:
-        read = await anyio.to_thread.run_sync(read_cluster_name, data)
+        read = await anyio.to_thread.run_sync(read_cluster_name, received.body, received.gzipped, limit)
         if isinstance(read, Rejected):
-            raise ApiError(400, read.code, [ErrorLocation(loc=read.loc, msg=read.msg)])
+            raise rejection(read)
         name = read
     return name
 

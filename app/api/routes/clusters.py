@@ -149,9 +149,23 @@ async def explain(
     """Run a request as POST /allocate would, without recording a decision, and say why."""
     principal.check_cluster(name)
     policy = await anyio.to_thread.run_sync(_policy, service, name)
-    data = (await read_document(request, service.settings.max_body_bytes)).data
-    _check_document_cluster(worker.peek_cluster_name(data), name)
-    result = await run_engine(service, name, worker.explain, data, list(params or []), policy.params, top)
+    limit = service.settings.max_body_bytes
+    received = await read_document(request, limit)
+    _check_document_cluster(worker.peek_cluster_name(received.head), name)
+    given = list(params or [])
+    result = await run_engine(
+        service,
+        name,
+        worker.explain,
+        worker.Afterwards(),
+        received.body,
+        received.gzipped,
+        limit,
+        given,
+        policy.params,
+        top,
+        size=received.size,
+    )
     _check_document_cluster(result.cluster_name, name)
     _observe(service, "explain", name, result)
     return ExplainPublic.model_validate(result.body)
@@ -194,7 +208,16 @@ async def capacity(
     shape = body.instance.model_dump()
     given, defaults = list(params or []), state.policy.params
     result = await run_engine(
-        service, name, worker.capacity, state.document, shape, given, defaults, limit, budget
+        service,
+        name,
+        worker.capacity,
+        worker.Afterwards(),
+        state.document,
+        shape,
+        given,
+        defaults,
+        limit,
+        budget,
     )
     _observe(service, "capacity", name, result)
     where = {"decision_id": state.decision_id, "updated": state.updated}
