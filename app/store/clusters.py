@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,8 +40,13 @@ def get_cluster(name: str, *, session: Session) -> Cluster | None:
     return session.get(Cluster, name)
 
 
-def list_clusters(*, session: Session) -> list[Cluster]:
-    return list(session.scalars(select(Cluster).order_by(Cluster.name)))
+def list_clusters(*, session: Session, limit: int | None = None, offset: int = 0) -> list[Cluster]:
+    """The registered clusters by name; `limit` of them from `offset` on."""
+    return list(session.scalars(select(Cluster).order_by(Cluster.name).offset(offset).limit(limit)))
+
+
+def count_clusters(*, session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Cluster)) or 0
 
 
 def add_cluster(name: str, policy: ClusterPolicy, *, session: Session) -> tuple[Cluster, str]:

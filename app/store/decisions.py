@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,12 +71,13 @@ def get_decision(decision_id: str, *, session: Session, with_document: bool = Fa
     return session.get(Decision, decision_id, options=options)
 
 
-def activity(*, session: Session) -> dict[str, Activity]:
-    """Per cluster name: how many decisions the history holds and when the last was made."""
-    rows = session.execute(
-        select(Decision.cluster, func.count(), func.max(Decision.created)).group_by(Decision.cluster)
-    )
-    return {name: Activity(count, last) for name, count, last in rows}
+def activity(*, session: Session, names: Collection[str] | None = None) -> dict[str, Activity]:
+    """Per cluster name (of `names`, or all): how many decisions the history holds and when the
+    last was made. Naming the clusters keeps it to their part of the (cluster, created) index."""
+    query = select(Decision.cluster, func.count(), func.max(Decision.created)).group_by(Decision.cluster)
+    if names is not None:
+        query = query.where(Decision.cluster.in_(names))
+    return {name: Activity(count, last) for name, count, last in session.execute(query)}
 
 
 def purge_documents(*, older_than: datetime, session: Session) -> int:

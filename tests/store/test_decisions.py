@@ -127,6 +127,8 @@ def test_activity_counts_and_last_per_cluster(session):
     counts = activity(session=session)
     assert counts["c1"].decisions == 2 and counts["c1"].last == T0 + timedelta(minutes=4)
     assert counts["c2"].decisions == 1
+    assert activity(session=session, names=["c2", "c3"]) == {"c2": counts["c2"]}
+    assert activity(session=session, names=[]) == {}
 
 
 def test_purge_documents_older_than_only(session):

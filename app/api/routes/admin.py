@@ -74,4 +74,4 @@ def update_policy(name: str, policy: ClusterPolicy, _: AdminDep, session: Sessio
     cluster = set_policy(name, policy, session=session)
     if cluster is None:
         raise _no_cluster(name)
-    return ClusterPublic.of(cluster, activity(session=session).get(name))
+    return ClusterPublic.of(cluster, activity(session=session, names=[name]).get(name))

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BeforeValidator
 
 from app.api import examples
@@ -32,26 +32,47 @@ from app.api.schemas import (
 from app.core import worker
 from app.engine.explain import DEFAULT_TOP
 from app.engine.headroom import DEFAULT_LIMIT
-from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster, list_clusters
+from app.store.clusters import ClusterPolicy, cluster_policy, count_clusters, get_cluster, list_clusters
 from app.store.decisions import DecisionFilter, activity, list_decisions
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/clusters", tags=["clusters"])
 MAX_TOP = 50
+MAX_CLUSTERS = 1000  # per page of GET /clusters
 # Seconds a capacity count may take (at most half the request timeout); past it the count
 # is capped: on big clusters every placement is a full search.
 CAPACITY_SECONDS = 2.0
 
 
-@router.get("", responses=responses(401, 503))
-def read_clusters(principal: PrincipalDep, session: SessionDep) -> list[ClusterPublic]:
-    """The registered clusters (a cluster token sees only its own)."""
-    counts = activity(session=session)
-    return [
-        ClusterPublic.of(c, counts.get(c.name))
-        for c in list_clusters(session=session)
-        if principal.admin or c.name == principal.cluster
-    ]
+@router.get(
+    "",
+    responses={
+        200: {
+            "headers": {"X-Total-Count": {"description": "Clusters in all", "schema": {"type": "integer"}}}
+        },
+        **responses(401, 422, 503),
+    },
+)
+def read_clusters(
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    limit: Annotated[
+        int | None, Query(ge=1, le=MAX_CLUSTERS, description="At most this many (all by default)")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, description="Skip this many first (clusters are by name)")] = 0,
+) -> list[ClusterPublic]:
+    """The registered clusters by name (a cluster token sees only its own)."""
+    if principal.cluster is None:
+        found = list_clusters(session=session, limit=limit, offset=offset)
+        total = count_clusters(session=session)
+    else:  # a cluster token: its own cluster only
+        own = get_cluster(principal.cluster, session=session)
+        mine = [own] if own is not None else []
+        found, total = mine[offset:][:limit], len(mine)
+    counts = activity(session=session, names=[c.name for c in found])
+    response.headers["X-Total-Count"] = str(total)
+    return [ClusterPublic.of(c, counts.get(c.name)) for c in found]
 
 
 @router.get("/{name}", responses=responses(401, 403, 404, 503))
@@ -61,7 +82,9 @@ def read_cluster(name: str, principal: PrincipalDep, session: SessionDep) -> Clu
     cluster = get_cluster(name, session=session)
     if cluster is None:
         raise ApiError(404, "not_found", f"no cluster {name!r}")
-    return ClusterDetailPublic.detail(cluster, activity(session=session).get(name), cluster.state)
+    return ClusterDetailPublic.detail(
+        cluster, activity(session=session, names=[name]).get(name), cluster.state
+    )
 
 
 def _iso_only(value: object) -> object:

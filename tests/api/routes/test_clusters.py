@@ -20,6 +20,30 @@ async def test_list_clusters_admin_sees_all_cluster_token_its_own(client):
     assert [c["name"] for c in (await client.get("/clusters", headers=c1.headers)).json()] == ["c1"]
 
 
+async def test_list_clusters_pages_by_name_with_total(client):
+    for name in ["c3", "c1", "c4", "c2"]:
+        await register(client, name)
+    await client.post("/allocate", content=document("c5"), headers=(await register(client, "c5")).headers)
+    page = await client.get("/clusters", params={"limit": 2, "offset": 1}, headers=ADMIN)
+    assert [c["name"] for c in page.json()] == ["c2", "c3"]
+    assert page.headers["X-Total-Count"] == "5"
+    rest = (await client.get("/clusters", params={"offset": 3}, headers=ADMIN)).json()
+    assert [(c["name"], c["decisions"]) for c in rest] == [("c4", 0), ("c5", 1)]
+
+
+async def test_list_clusters_cluster_token_pages_its_own(client):
+    c1 = await register(client, "c1")
+    await register(client, "c0")
+    own = await client.get("/clusters", params={"offset": 1}, headers=c1.headers)
+    assert own.json() == [] and own.headers["X-Total-Count"] == "1"
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 1001}, {"offset": -1}])
+async def test_list_clusters_bad_paging_422(client, query):
+    response = await client.get("/clusters", params=query, headers=ADMIN)
+    assert response.status_code == 422
+
+
 async def test_read_cluster_state_after_decision(client):
     c1 = await register(client, "c1", params=["--no-capacity-checks"])
     assert (await client.get("/clusters/c1", headers=c1.headers)).json()["state"] is None
