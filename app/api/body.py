@@ -1,5 +1,5 @@
 """Reading a request document: size-limited. A gzip body (as the shim sends it) stays compressed
-until an engine process unpacks it (`app.core.worker.unpack_body`): sending the pool a few
+until an engine process unpacks it (`app.core.worker.Upload`): sending the pool a few
 compressed megabytes instead of tens of plain ones is most of what a large request costs here."""
 
 from __future__ import annotations

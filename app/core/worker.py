@@ -61,27 +61,36 @@ class BodyError(Exception):
         self.code = code
 
 
-def unpack_body(body: bytes, gzipped: bool, limit: int) -> tuple[bytes, bytes | None]:
-    """The document in a request body, and the body itself when it can be kept as it is (one
-    gzip member: `unpack_document` reads it). Gzip output beyond `limit` bytes (a gzip bomb)
-    raises BodyError, as does a body that is not gzip."""
-    if not gzipped:
-        return body, None
-    data, out, size = body, [], 0
-    while data:
-        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            part = stream.decompress(data, limit - size + 1)
-        except zlib.error as exc:
-            raise BodyError(400, "bad_request", f"the body is not valid gzip: {exc}") from exc
-        size += len(part)
-        if size > limit:
-            raise BodyError(413, "too_large", f"the document is larger than {limit} bytes")
-        if not stream.eof:
-            raise BodyError(400, "bad_request", "the gzip body is truncated")
-        out.append(part)
-        data = stream.unused_data
-    return b"".join(out), body if len(out) == 1 else None
+@dataclass(frozen=True)
+class Upload:
+    """A request document as the service received it: `content`, gzip-compressed if `gzipped`,
+    at most `limit` bytes once unpacked."""
+
+    content: bytes
+    gzipped: bool
+    limit: int
+
+    def unpack(self) -> tuple[bytes, bytes | None]:
+        """The document, and the content itself when it can be kept as it is (one gzip member:
+        `unpack_document` reads it). BodyError for gzip output beyond `limit` (a gzip bomb) or
+        content that is not gzip."""
+        if not self.gzipped:
+            return self.content, None
+        data, out, size = self.content, [], 0
+        while data:
+            stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                part = stream.decompress(data, self.limit - size + 1)
+            except zlib.error as exc:
+                raise BodyError(400, "bad_request", f"the body is not valid gzip: {exc}") from exc
+            size += len(part)
+            if size > self.limit:
+                raise BodyError(413, "too_large", f"the document is larger than {self.limit} bytes")
+            if not stream.eof:
+                raise BodyError(400, "bad_request", "the gzip body is truncated")
+            out.append(part)
+            data = stream.unused_data
+        return b"".join(out), self.content if len(out) == 1 else None
 
 
 def unpack_document(kept: bytes) -> bytes:
@@ -147,19 +156,16 @@ def _guard(work: Callable[[], T], after: Afterwards) -> T | Rejected | Crashed:
 def decide(
     answer: AnswerFn,
     after: Afterwards,
-    body: bytes,
-    gzipped: bool,
-    limit: int,
+    upload: Upload,
     params: Sequence[str],
     defaults: Sequence[str],
     keep_max: int,
 ) -> Decided | Rejected | Crashed:
-    """Answer the request in `body` (at most `limit` bytes unpacked); keep the document
-    compressed if that is at most `keep_max` bytes (a gzip body as the shim sent it: no need
-    to compress it again)."""
+    """Answer the request uploaded; keep the document compressed if that is at most `keep_max`
+    bytes (a gzip body as the shim sent it: no need to compress it again)."""
 
     def work() -> Decided:
-        data, kept = unpack_body(body, gzipped, limit)
+        data, kept = upload.unpack()
         outcome = answer(data, params, defaults, after)
         document = kept if kept is not None else zlib.compress(data, 1)
         return Decided(outcome, len(data), document if len(document) <= keep_max else None)
@@ -173,20 +179,14 @@ def _options(params: Sequence[str], defaults: Sequence[str]) -> tuple[EngineOpti
 
 
 def explain(
-    after: Afterwards,
-    body: bytes,
-    gzipped: bool,
-    limit: int,
-    params: Sequence[str],
-    defaults: Sequence[str],
-    top: int,
+    after: Afterwards, upload: Upload, params: Sequence[str], defaults: Sequence[str], top: int
 ) -> Reported | Rejected | Crashed:
     """Run a request without deciding: its answer, the `top` best candidates, the rejections."""
 
     def work() -> Reported:
         started = time.perf_counter()
         options, warnings = _options(params, defaults)
-        doc = parse_document(unpack_body(body, gzipped, limit)[0])
+        doc = parse_document(upload.unpack()[0])
         after.append(doc)
         found = explain_request(doc, options, top)
         reply = found.reply
@@ -246,10 +246,10 @@ def capacity(
     return _guard(work, after)
 
 
-def read_cluster_name(body: bytes, gzipped: bool, limit: int) -> str | Rejected:
+def read_cluster_name(upload: Upload) -> str | Rejected:
     """The document's top-level cluster_name by a full parse (when `peek_cluster_name` can't tell)."""
     try:
-        doc: Any = orjson.loads(unpack_body(body, gzipped, limit)[0])
+        doc: Any = orjson.loads(upload.unpack()[0])
     except BodyError as exc:
         return Rejected(exc.code, None, str(exc), exc.status)
     except orjson.JSONDecodeError as exc:

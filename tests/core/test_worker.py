@@ -16,10 +16,10 @@ from app.core.worker import (
     Crashed,
     Decided,
     Rejected,
+    Upload,
     decide,
     peek_cluster_name,
     read_cluster_name,
-    unpack_body,
     unpack_document,
 )
 from tests.api.fakes import document, fake_answer
@@ -28,7 +28,7 @@ LIMIT = 1 << 20
 
 
 def _decide(data: bytes, params: list[str], keep_max: int, gzipped: bool = False) -> object:
-    return decide(fake_answer, Afterwards(), data, gzipped, LIMIT, params, ["--b"], keep_max)
+    return decide(fake_answer, Afterwards(), Upload(data, gzipped, LIMIT), params, ["--b"], keep_max)
 
 
 def test_decide_answer_becomes_picklable_decided():
@@ -121,25 +121,25 @@ def test_peek_cluster_name_of_ganeti_ordered_document():
     ],
 )
 def test_read_cluster_name_full_parse(data, expected):
-    assert read_cluster_name(data, False, LIMIT) == expected
-    assert read_cluster_name(gzip.compress(data), True, LIMIT) == expected
+    assert read_cluster_name(Upload(data, False, LIMIT)) == expected
+    assert read_cluster_name(Upload(gzip.compress(data), True, LIMIT)) == expected
 
 
 def test_read_cluster_name_bad_gzip_rejected_without_location():
     reason = "the body is not valid gzip: Error -3 while decompressing data: incorrect header check"
-    assert read_cluster_name(b"{}", True, LIMIT) == Rejected("bad_request", None, reason)
+    assert read_cluster_name(Upload(b"{}", True, LIMIT)) == Rejected("bad_request", None, reason)
 
 
-def test_unpack_body_one_gzip_member_kept_as_received():
+def test_upload_unpack_one_gzip_member_kept_as_received():
     body = gzip.compress(b'{"a": 1}')
-    assert unpack_body(body, True, 100) == (b'{"a": 1}', body)
-    assert unpack_body(b'{"a": 1}', False, 100) == (b'{"a": 1}', None)
+    assert Upload(body, True, 100).unpack() == (b'{"a": 1}', body)
+    assert Upload(b'{"a": 1}', False, 100).unpack() == (b'{"a": 1}', None)
 
 
-def test_unpack_body_several_members_joined_not_kept():
+def test_upload_unpack_several_members_joined_not_kept():
     # a stored document is unpacked with zlib, which reads one member only
     body = gzip.compress(b'{"a":') + gzip.compress(b" 1}")
-    assert unpack_body(body, True, 100) == (b'{"a": 1}', None)
+    assert Upload(body, True, 100).unpack() == (b'{"a": 1}', None)
 
 
 @pytest.mark.parametrize(
@@ -150,14 +150,14 @@ def test_unpack_body_several_members_joined_not_kept():
         (b"plain", 400, "the body is not valid gzip"),
     ],
 )
-def test_unpack_body_bad_gzip_body_error(body, status, message):
+def test_upload_unpack_bad_gzip_body_error(body, status, message):
     with pytest.raises(BodyError) as info:
-        unpack_body(body, True, 999)
+        Upload(body, True, 999).unpack()
     assert info.value.status == status and str(info.value).startswith(message)
 
 
 def test_decide_gzip_bomb_rejected_with_status_and_no_location():
-    result = decide(fake_answer, Afterwards(), gzip.compress(b" " * 2000), True, 100, [], [], 0)
+    result = decide(fake_answer, Afterwards(), Upload(gzip.compress(b" " * 2000), True, 100), [], [], 0)
     assert result == Rejected("too_large", None, "the document is larger than 100 bytes", 413)
 
 
@@ -165,7 +165,7 @@ def test_decide_leaves_the_document_to_afterwards(monkeypatch):
     trimmed: list[bool] = []
     monkeypatch.setattr(worker, "release_memory", lambda: trimmed.append(True))
     after = Afterwards()
-    result = decide(fake_answer, after, document("c1"), False, LIMIT, [], [], 0)
+    result = decide(fake_answer, after, Upload(document("c1"), False, LIMIT), [], [], 0)
     assert isinstance(result, Decided)
     assert len(after) == 1 and after[0]["cluster_name"] == "c1"  # type: ignore[index]
     assert trimmed == []  # nothing freed before the answer leaves

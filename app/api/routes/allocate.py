@@ -20,7 +20,15 @@ from app.api.errors import ApiError, responses
 from app.api.examples import ALLOCATE_ANSWER, ALLOCATE_REQUEST
 from app.api.pool import rejection, run_engine
 from app.core.logging import request_id_var
-from app.core.worker import Afterwards, Decided, Rejected, decide, peek_cluster_name, read_cluster_name
+from app.core.worker import (
+    Afterwards,
+    Decided,
+    Rejected,
+    Upload,
+    decide,
+    peek_cluster_name,
+    read_cluster_name,
+)
 from app.protocol import IallocatorResponse
 from app.store.clusters import PARAM_PATTERN, ClusterPolicy, cluster_policy, ensure_cluster, get_cluster
 from app.store.decisions import record_decision
@@ -82,9 +90,7 @@ async def allocate(
         decide,
         service.answer,
         Afterwards(),
-        received.body,
-        received.gzipped,
-        limit,
+        Upload(received.body, received.gzipped, limit),
         given,
         policy.params,
         settings.document_max_bytes,
@@ -111,7 +117,8 @@ async def _cluster_of(principal: Principal, received: Received, limit: int) -> s
             principal.check_cluster(name)
         return principal.cluster
     if not name:
-        read = await anyio.to_thread.run_sync(read_cluster_name, received.body, received.gzipped, limit)
+        upload = Upload(received.body, received.gzipped, limit)
+        read = await anyio.to_thread.run_sync(read_cluster_name, upload)
         if isinstance(read, Rejected):
             raise rejection(read)
         name = read
