@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -187,16 +188,29 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     # keeping the whole JSON document alive until the cyclic collector runs.
     excl, desired = cluster.excl_prefixes, cluster.desired_prefixes
     specs = SpecList(lambda i: _spec(names[i], raw[i], excl, desired), len(raw))
-    where = [inst["nodes"] for inst in raw]
+    # one pass over the instances' objects (each read once, while in the CPU's cache), then a
+    # column per field
+    default_use = INSTANCE_DEFAULTS["spindle_use"]
+    rows = [
+        (
+            x["nodes"],
+            x["memory"],
+            x.get("admin_state", "up"),
+            x["disk_template"],
+            x.get("spindle_use", default_use),
+            x["vcpus"],
+        )
+        for x in raw
+    ]
+    where, mems, states, templates, uses, cpus = zip(*rows, strict=True) if rows else ((),) * 6
     pnode = np.array([index[w[0]] for w in where], dtype=np.int64)
     snode = np.array([index[w[1]] if len(w) > 1 else NO_NODE for w in where], dtype=np.int64)
     n = len(nodes)
-    mem = np.array([inst["memory"] for inst in raw], dtype=np.int64)
-    state = np.array([RUN_STATE.get(inst.get("admin_state", "up"), RUNNING) for inst in raw], dtype=np.int64)
-    local = np.array([inst["disk_template"] in LOCAL_TEMPLATES for inst in raw], dtype=bool)
-    default_use = INSTANCE_DEFAULTS["spindle_use"]
-    use = np.array([inst.get("spindle_use", default_use) for inst in raw], dtype=np.float64)
-    vcpus = np.array([inst["vcpus"] for inst in raw], dtype=np.int64)
+    mem = np.array(mems, dtype=np.int64)
+    state = np.array(list(map(RUN_STATE.get, states, repeat(RUNNING))), dtype=np.int64)
+    local = np.array(list(map(LOCAL_TEMPLATES.__contains__, templates)), dtype=bool)
+    use = np.array(uses, dtype=np.float64)
+    vcpus = np.array(cpus, dtype=np.int64)
     has_sec = snode != NO_NODE
     sec = snode[has_sec]
 

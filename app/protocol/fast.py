@@ -109,6 +109,8 @@ def instance_ok(inst: object, nodes: Mapping[str, Any]) -> bool:
     where = get("nodes")
     if not _strings(get("tags", [])) or type(get("forthcoming", False)) is not bool:
         return False
+    if type(get("admin_state", "up")) is not str:  # the models read it as "up"
+        return False
     if type(where) is not list or not where or not _strings(where) or where[0] not in nodes:
         return False
     return len(where) < 2 or where[1] in nodes

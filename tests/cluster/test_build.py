@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.cluster.model import NO_NODE
+from app.cluster.model import NO_NODE, RUNNING
 from tests.support import docs as d
 
 
@@ -210,6 +210,14 @@ def test_build_missing_admin_state_means_running():
     doc = d.document({"n1": d.node()}, {"i1": d.instance(["n1"], memory=2048)})
     del doc["instances"]["i1"]["admin_state"]
     assert d.cluster_of(doc).nodes.i_mem[0] == 2048
+
+
+@pytest.mark.parametrize("state", ["unknown", 5, None, [], {}])
+def test_build_unknown_admin_state_means_running(state):
+    # hail reads anything but up, down and offline as up; a list or an object once crashed the build
+    doc = d.document({"n1": d.node()}, {"i1": d.instance(["n1"], memory=2048, admin_state=state)})
+    c = d.cluster_of(doc)
+    assert c.nodes.i_mem[0] == 2048 and d.spec_of(c, "i1").run_state == RUNNING
 
 
 def test_build_instance_nodes_and_single_node_secondary():
