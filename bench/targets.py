@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.report import rss_ratio, speedup, table
+from bench.report import rss_ratio, rss_ratio_cell, speedup, speedup_cell, table
 from bench.side_by_side import CaseResult
 
 TARGET_COLUMNS = ("target", "case", "measured", "met")
@@ -57,8 +57,10 @@ def _judge(t: Target, result: CaseResult, timeout: float) -> tuple[str, str]:
         if found is None:
             return "?", "?"
         bound, ratio = found
-        return f"{bound} {ratio:.2f}".lstrip(), "yes" if ratio <= t.goal else "no" if not bound else "?"
-    found = speedup(result.hail, result.ours if t.measure == "cli" else result.e2e, timeout)
+        met = "yes" if ratio <= t.goal else "no" if not bound else "?"
+        return rss_ratio_cell(result.hail, result.ours), met
+    ours = result.ours if t.measure == "cli" else result.e2e
+    found = speedup(result.hail, ours, timeout)
     if found is None:
         return "?", "?"
     bound, ratio = found
@@ -66,7 +68,7 @@ def _judge(t: Target, result: CaseResult, timeout: float) -> tuple[str, str]:
         met = "?" if bound == "<" else "yes"
     else:
         met = "?" if bound == ">" else "no"
-    return f"{bound} {ratio:.1f}x".lstrip(), met
+    return speedup_cell(result.hail, ours, timeout), met
 
 
 def targets_section(results: Sequence[CaseResult], timeout: float) -> str | None:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from fastapi import Request
 
 from app.api.errors import ApiError
+from app.core.worker import Upload
 
 HEAD_BYTES = 4096  # unpacked here, enough for the leading members Ganeti writes (cluster_name)
 
@@ -34,19 +35,11 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 class Received(NamedTuple):
-    """A request body as it came (gzip-compressed if `gzipped`), and `head`, its first bytes
-    unpacked: where to look for the cluster's name without unpacking everything."""
+    """A request document as it came, for an engine process to unpack, and `head`, its first
+    bytes unpacked: where to look for the cluster's name without unpacking everything."""
 
-    body: bytes
-    gzipped: bool
+    upload: Upload
     head: bytes
-
-    @property
-    def size(self) -> int:
-        """The document's size, as a gzip body's trailer states it (a lane choice, not a limit)."""
-        if self.gzipped and len(self.body) >= 4:
-            return int.from_bytes(self.body[-4:], "little")
-        return len(self.body)
 
 
 def head_of(body: bytes) -> bytes:
@@ -57,11 +50,12 @@ def head_of(body: bytes) -> bytes:
 
 
 async def read_document(request: Request, limit: int) -> Received:
-    """The request document, as received; 415 for an encoding other than gzip."""
+    """The request document (at most `limit` bytes unpacked), as received; 415 for an encoding
+    other than gzip."""
     data = await read_body(request, limit)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
-        return Received(data, False, data[:HEAD_BYTES])
+        return Received(Upload(data, False, limit), data[:HEAD_BYTES])
     if encoding in ("gzip", "x-gzip"):
-        return Received(data, True, head_of(data))
+        return Received(Upload(data, True, limit), head_of(data))
     raise ApiError(415, "unsupported_encoding", f"Content-Encoding {encoding!r}: only gzip is accepted")

@@ -60,6 +60,9 @@ class BodyError(Exception):
         self.status = status
         self.code = code
 
+    def rejected(self) -> Rejected:
+        return Rejected(self.code, None, str(self), self.status)
+
 
 @dataclass(frozen=True)
 class Upload:
@@ -69,6 +72,13 @@ class Upload:
     content: bytes
     gzipped: bool
     limit: int
+
+    @property
+    def size(self) -> int:
+        """The document's size, as a gzip body's trailer states it (a lane choice, not a limit)."""
+        if self.gzipped and len(self.content) >= 4:
+            return int.from_bytes(self.content[-4:], "little")
+        return len(self.content)
 
     def unpack(self) -> tuple[bytes, bytes | None]:
         """The document, and the content itself when it can be kept as it is (one gzip member:
@@ -148,7 +158,7 @@ def _guard(work: Callable[[], T], after: Afterwards) -> T | Rejected | Crashed:
         code = "bad_parameter" if isinstance(exc, ParameterError) else "bad_document"
         return Rejected(code, exc.path, exc.reason)
     except BodyError as exc:
-        return Rejected(exc.code, None, str(exc), exc.status)
+        return exc.rejected()
     except Exception as exc:  # a bug in the engine; the service logs it and answers 500
         return Crashed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -251,7 +261,7 @@ def read_cluster_name(upload: Upload) -> str | Rejected:
     try:
         doc: Any = orjson.loads(upload.unpack()[0])
     except BodyError as exc:
-        return Rejected(exc.code, None, str(exc), exc.status)
+        return exc.rejected()
     except orjson.JSONDecodeError as exc:
         return Rejected("bad_document", "", f"not valid JSON: {exc}")
     name = doc.get("cluster_name") if isinstance(doc, dict) else None

@@ -21,7 +21,7 @@ from app.engine.listscore import Change, ListScore, last_lowest, near_lowest
 from app.engine.moves import failover, migration_allowed, replace_secondary
 from app.engine.nodeops import location_scores, primary_effect, restore, snapshot
 from app.engine.score import LOCATION_ROW, K, component_values, score_of
-from app.engine.secondary import pair_secondaries, secondary_effect, secondary_values
+from app.engine.secondary import distinct, pair_secondaries, secondary_effect, secondary_values
 from app.engine.targets import without
 
 STEPS = (
@@ -123,7 +123,7 @@ def _fast_pairs(
     out: tuple[IntArray, IntArray, FloatArray],
 ) -> None:
     fail, step, scores = out
-    avail = np.flatnonzero(np.bincount(pair_p[sel]))  # the primaries, sorted (np.unique imports numpy.ma)
+    avail = distinct(pair_p[sel], len(c.nodes))[0]
     codes, steps = _per_primary(c, i, avail, force)
     where = np.searchsorted(avail, pair_p)
     p1 = int(c.instances.pnode[i])

@@ -136,6 +136,12 @@ def test_upload_unpack_one_gzip_member_kept_as_received():
     assert Upload(b'{"a": 1}', False, 100).unpack() == (b'{"a": 1}', None)
 
 
+def test_upload_size_of_gzip_content_from_its_trailer():
+    doc = b'{"cluster_name": "c1"}' * 100
+    assert Upload(gzip.compress(doc), True, LIMIT).size == len(doc)
+    assert Upload(doc, False, LIMIT).size == len(doc)
+
+
 def test_upload_unpack_several_members_joined_not_kept():
     # a stored document is unpacked with zlib, which reads one member only
     body = gzip.compress(b'{"a":') + gzip.compress(b" 1}")

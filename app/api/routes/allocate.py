@@ -24,7 +24,6 @@ from app.core.worker import (
     Afterwards,
     Decided,
     Rejected,
-    Upload,
     decide,
     peek_cluster_name,
     read_cluster_name,
@@ -79,9 +78,8 @@ async def allocate(
     """Answer one iallocator request for the token's cluster and record the decision."""
     started = time.perf_counter()
     settings = service.settings
-    limit = settings.max_body_bytes
-    received = await read_document(request, limit)
-    cluster = await _cluster_of(principal, received, limit)
+    received = await read_document(request, settings.max_body_bytes)
+    cluster = await _cluster_of(principal, received)
     policy = await anyio.to_thread.run_sync(_policy, service, cluster)
     given = list(params or [])
     result = await run_engine(
@@ -90,11 +88,11 @@ async def allocate(
         decide,
         service.answer,
         Afterwards(),
-        Upload(received.body, received.gzipped, limit),
+        received.upload,
         given,
         policy.params,
         settings.document_max_bytes,
-        size=received.size,
+        size=received.upload.size,
     )
     # The parsed document has the last word (duplicate keys...). A document naming no cluster
     # (Ganeti's own test inputs) is taken as the token's.
@@ -109,7 +107,7 @@ async def allocate(
     )
 
 
-async def _cluster_of(principal: Principal, received: Received, limit: int) -> str:
+async def _cluster_of(principal: Principal, received: Received) -> str:
     """The cluster the request is for: the token's, or (admin token) the document's, which must name one."""
     name = peek_cluster_name(received.head)
     if principal.cluster is not None:
@@ -117,8 +115,7 @@ async def _cluster_of(principal: Principal, received: Received, limit: int) -> s
             principal.check_cluster(name)
         return principal.cluster
     if not name:
-        upload = Upload(received.body, received.gzipped, limit)
-        read = await anyio.to_thread.run_sync(read_cluster_name, upload)
+        read = await anyio.to_thread.run_sync(read_cluster_name, received.upload)
         if isinstance(read, Rejected):
             raise rejection(read)
         name = read

@@ -172,8 +172,7 @@ async def explain(
     """Run a request as POST /allocate would, without recording a decision, and say why."""
     principal.check_cluster(name)
     policy = await anyio.to_thread.run_sync(_policy, service, name)
-    limit = service.settings.max_body_bytes
-    received = await read_document(request, limit)
+    received = await read_document(request, service.settings.max_body_bytes)
     _check_document_cluster(worker.peek_cluster_name(received.head), name)
     given = list(params or [])
     result = await run_engine(
@@ -181,11 +180,11 @@ async def explain(
         name,
         worker.explain,
         worker.Afterwards(),
-        worker.Upload(received.body, received.gzipped, limit),
+        received.upload,
         given,
         policy.params,
         top,
-        size=received.size,
+        size=received.upload.size,
     )
     _check_document_cluster(result.cluster_name, name)
     _observe(service, "explain", name, result)
