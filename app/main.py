@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from importlib.metadata import version
@@ -91,6 +92,11 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
             answer_fn.__module__,
             settings.small_request_bytes,
         )
+        try:
+            await pool.start()
+        except BrokenProcessPool as exc:
+            log.error("the engine processes cannot start: %s", exc)
+            raise
         service = Service(settings, metrics, engine, session_factory(engine), pool, answer_fn)
         app.state.service = service
         purger = asyncio.create_task(_purge_forever(service))

@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-import uvicorn
-from pydantic import ValidationError
-
-from app.core.config import Settings, settings_error_line
-from app.core.logging import configure_logging
-from app.main import create_app
-
 
 def main(argv: list[str] | None = None) -> int:
+    # Imported here: every engine process imports this module again, as multiprocessing does with
+    # a `python -m` main module, and must not load the whole service with it (seconds per start).
+    import uvicorn
+    from pydantic import ValidationError
+
+    from app.core.config import Settings, settings_error_line
+    from app.core.logging import configure_logging
+    from app.main import create_app
+
     parser = argparse.ArgumentParser(prog="python -m app.serve", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)

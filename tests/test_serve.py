@@ -31,6 +31,18 @@ def test_serve_bad_settings_one_line_exit_2():
     assert "IALLOCD_MAX_BODY_BYTES" in lines[0] and "IALLOCD_ADMIN_TOKEN" in lines[0]
 
 
+def test_serve_imported_again_by_an_engine_process_loads_none_of_the_service():
+    # multiprocessing runs a `python -m` main module again in each engine process, as __mp_main__
+    code = (
+        "import runpy, sys; runpy.run_module('app.serve', run_name='__mp_main__', alter_sys=True); "
+        "print(*sorted({'fastapi', 'uvicorn', 'sqlalchemy', 'app.main'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == []
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(
     not (TESTDATA / "hail-alloc-drbd.json").exists(), reason=f"no Ganeti testdata under {TESTDATA}"

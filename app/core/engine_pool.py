@@ -67,6 +67,10 @@ class ClusterGate:
         self._lanes[cluster].semaphore.release()
 
 
+def _ready() -> None:
+    """Nothing: a task that starts a worker (see EnginePool.start)."""
+
+
 def _warm(module: str) -> None:
     """Worker initializer: import the engine before the first request needs it; keep its
     arrays in the heap."""
@@ -96,6 +100,15 @@ class EnginePool:
         return ProcessPoolExecutor(
             workers, mp_context=context, initializer=_warm, initargs=(self._warm_module,)
         )
+
+    async def start(self) -> None:
+        """Start every engine process now. ProcessPoolExecutor starts them on first use, i.e. in
+        the first burst of requests, where a start takes seconds and holds up every request
+        queued for that process (after a restart they do start on use). It starts a process for
+        each submission that finds none idle: one no-op per worker, submitted at once."""
+        lanes = ((self._executor, self.workers), (self._small, 1))
+        starting = [executor.submit(_ready) for executor, workers in lanes for _ in range(workers)]
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in starting))
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:
         if broken is self._executor or broken is self._small:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import time
 
@@ -57,6 +58,16 @@ async def test_gate_wait_longer_than_timeout_raises_timeout():
         await gate.acquire("c1", 0.05)
     gate.release("c1")
     await gate.acquire("c1", 0.05)
+
+
+async def test_pool_start_starts_every_process_before_any_run():
+    pool = EnginePool(workers=2, limit=1, queue=0, warm_module="os")
+    try:
+        before = set(multiprocessing.active_children())
+        await pool.start()
+        assert len(set(multiprocessing.active_children()) - before) == 3  # 2 workers, the small lane
+    finally:
+        await pool.close()
 
 
 async def test_pool_answers_before_freeing_what_a_run_left_afterwards():
@@ -121,7 +132,7 @@ def napping_on(document: bytes, seconds: float) -> int:
 async def test_pool_small_document_not_held_up_by_large_ones():
     pool = EnginePool(workers=1, limit=2, queue=4, warm_module="os", small_bytes=100)
     try:
-        await pool.run("warm", 10, napping_on, b"x", 0)  # start the processes
+        await pool.start()
         large = asyncio.create_task(pool.run("big", 10, napping_on, b"x" * 1000, 1.5))
         await asyncio.sleep(0.2)
         started = time.perf_counter()
