@@ -2,7 +2,9 @@
 
 Small documents (at most `small_bytes` of request bytes) run in the main pool while it has a
 free worker, else in a lane of their own (one more process): a few large clusters keeping
-every worker busy then do not hold up the small requests of the others.
+every worker busy then do not hold up the small requests of the others. The main pool's
+processes also run at a lower CPU priority (nice +5) than the small lane and the service itself:
+when large runs keep every core busy, a small request and the HTTP front end still get the CPU.
 
 A cluster over its limit waits in a short queue rather than being refused: Ganeti calls the
 iallocator inside a job and a refusal fails the job, while a wait of seconds is harmless. The wait
@@ -16,6 +18,7 @@ import asyncio
 import importlib
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,6 +30,7 @@ from typing import Any, TypeVar
 from app.core.memory import tune_malloc
 
 T = TypeVar("T")
+MAIN_NICENESS = 5
 log = logging.getLogger(__name__)
 
 
@@ -71,9 +75,10 @@ def _ready() -> None:
     """Nothing: a task that starts a worker (see EnginePool.start)."""
 
 
-def _warm(module: str) -> None:
+def _warm(module: str, niceness: int) -> None:
     """Worker initializer: import the engine before the first request needs it; keep its
     arrays in the heap."""
+    os.nice(niceness)
     importlib.import_module(module)
     tune_malloc()
 
@@ -88,17 +93,18 @@ class EnginePool:
         self.small_bytes = small_bytes
         self.gate = ClusterGate(limit, queue)
         self._warm_module = warm_module
-        self._executor = self._new_executor(workers)
-        self._small = self._new_executor(1)
+        self._executor = self._new_executor(small=False)
+        self._small = self._new_executor(small=True)
         self._busy = 0  # runs in the main pool
 
-    def _new_executor(self, workers: int) -> ProcessPoolExecutor:
+    def _new_executor(self, small: bool) -> ProcessPoolExecutor:
+        workers, niceness = (1, 0) if small else (self.workers, MAIN_NICENESS)
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the engine once; each worker (a fork of it) starts warm. This takes
         # effect when the fork server starts, i.e. for the first pool of the process.
         context.set_forkserver_preload(["app.core.worker", self._warm_module])
         return ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_warm, initargs=(self._warm_module,)
+            workers, mp_context=context, initializer=_warm, initargs=(self._warm_module, niceness)
         )
 
     async def start(self) -> None:
@@ -115,9 +121,9 @@ class EnginePool:
             log.error("an engine process died; restarting the engine pool")
             broken.shutdown(wait=False, cancel_futures=True)
             if broken is self._executor:
-                self._executor = self._new_executor(self.workers)
+                self._executor = self._new_executor(small=False)
             else:
-                self._small = self._new_executor(1)
+                self._small = self._new_executor(small=True)
 
     async def run(
         self, cluster: str, timeout: float, fn: Callable[..., T], *args: Any, size: int | None = None
