@@ -30,9 +30,13 @@ class CapacityCheck:
     placement touches them (the new primary or secondary, or a node failing over onto
     one of those): such candidates are rejected without simulating anything."""
 
-    def __init__(self, c: Cluster, node_list: IntArray) -> None:
+    def __init__(self, c: Cluster, node_list: IntArray, moving: bool = False) -> None:
         self.base = c
         self.nodes = node_list
+        # `moving`: change-group's group choice places a copy of an existing instance (ALGORITHM.md
+        # 5.5, 9.9). hail's copy keeps the instance's index, whose record names the old nodes, so
+        # hail never fails a DRBD copy over inside its new group; neither does this check.
+        self.moving = moving
         self.last_failed: int | None = None
         drbd = _drbd_on(c, node_list)
         self.failing = _drbd_failing(c, drbd)
@@ -46,7 +50,10 @@ class CapacityCheck:
         if self.failing - touched:
             return False
         c = self.base.copy()
-        place_instance(c, inst, primary, secondary)
+        k = place_instance(c, inst, primary, secondary)
+        if self.moving and inst.template == "drbd":
+            c.instances.pnode[k] = NO_NODE  # its resources stay on primary and secondary
+            c.instances.snode[k] = NO_NODE
         return redundant(c, self.nodes, self)
 
 

@@ -56,7 +56,7 @@ def move_to_group(c: Cluster, i: int, allowed: list[int], opts: EngineOptions) -
         return Evacuation(error=no_groups_text(c, allowed))
     spec = c.instances.specs[i]
     required = 2 if spec.template == "drbd" else 1
-    chosen = place(c, spec, required, None, opts.restrict_to, opts, allowed)
+    chosen = place(c, spec, required, None, opts.restrict_to, opts, allowed, moving=True)
     if chosen.group is None:
         return Evacuation(error=chosen.text)
     group = chosen.group

@@ -60,8 +60,10 @@ def search_group(
     required_nodes: int,
     restrict: tuple[str, ...] | None,
     opts: EngineOptions,
+    moving: bool = False,
 ) -> Solution | str:
-    """Search one group's candidates, scoring `node_list`; a string is a hard error."""
+    """Search one group's candidates, scoring `node_list`; a string is a hard error.
+    `moving`: `inst` is an existing instance placed as a copy (change-group)."""
     cands = candidates(c, group, restrict)
     force = opts.ignore_soft_errors
     if required_nodes == 1:
@@ -72,7 +74,7 @@ def search_group(
         if len(cands) < 2:
             return "Not enough online nodes"
         secs = [cands[cands != p] for p in cands]
-        return search_pairs(c, node_list, cands, secs, inst, force, opts.capacity_checks, opts.trace)
+        return search_pairs(c, node_list, cands, secs, inst, force, opts.capacity_checks, opts.trace, moving)
     return "Unsupported number of nodes, only one or two  supported"
 
 
@@ -115,11 +117,13 @@ def place(
     restrict: tuple[str, ...] | None,
     opts: EngineOptions,
     allowed: Collection[int] | None = None,
+    moving: bool = False,
 ) -> Placement:
-    """`allowed`: the groups the multi-group search may choose from (all when None)."""
+    """`allowed`: the groups the multi-group search may choose from (all when None);
+    `moving`: `inst` is an existing instance placed as a copy (change-group)."""
     if group_name is not None:
         return _place_in_group(c, inst, required_nodes, group_name, restrict, opts)
-    return _place_any_group(c, inst, required_nodes, restrict, opts, allowed)
+    return _place_any_group(c, inst, required_nodes, restrict, opts, allowed, moving)
 
 
 def _place_in_group(
@@ -156,6 +160,7 @@ def _place_any_group(
     restrict: tuple[str, ...] | None,
     opts: EngineOptions,
     allowed: Collection[int] | None,
+    moving: bool,
 ) -> Placement:
     everything = np.arange(len(c.nodes), dtype=np.int64)
     before = score_of(c, everything)
@@ -171,7 +176,7 @@ def _place_any_group(
         else:
             usable.append(g)
     results: dict[int, Solution | str] = {
-        g: search_group(c, everything, g, inst, required_nodes, restrict, opts) for g in usable
+        g: search_group(c, everything, g, inst, required_nodes, restrict, opts, moving) for g in usable
     }
     good: list[tuple[int, float, int]] = []
     for g in usable:

@@ -190,8 +190,10 @@ def search_pairs(
     force: bool,
     capacity: bool,
     trace: SearchTrace | None = None,
+    moving: bool = False,
 ) -> Solution:
-    """Primary/secondary pairs; `secondaries[k]` are the secondaries tried for primaries[k]."""
+    """Primary/secondary pairs; `secondaries[k]` are the secondaries tried for primaries[k].
+    `moving`: `inst` is an existing instance that change-group places as a copy."""
     pair_p = np.repeat(primaries, [len(s) for s in secondaries])
     pair_s = np.concatenate(secondaries) if secondaries else np.zeros(0, dtype=np.int64)
     sol = Solution(candidates=len(pair_p), nodes_tried=len(primaries))
@@ -216,7 +218,7 @@ def search_pairs(
     def scored(j: int) -> Scored:
         return (int(pair_p[j]), int(pair_s[j])), float(scores[j])
 
-    checker = CapacityCheck(c, node_list) if capacity else None
+    checker = CapacityCheck(c, node_list, moving) if capacity else None
     dropped = 0
     ranking = _pair_order(scores, codes == 0)
     for j in ranking:

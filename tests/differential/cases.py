@@ -17,7 +17,9 @@ NEEDS_HAIL_AND_GANETI = [
     pytest.mark.skipif(not hail_available(), reason=HAIL_SKIP),
     pytest.mark.skipif(not ganeti_available(), reason=GANETI_SKIP),
 ]
-SEEDS = range(56)
+# and seeds a longer campaign (56..2055) found wrong in the test's validity check: an offline
+# primary failed over to its secondary was charged for the instance
+SEEDS = [*range(56), 184, 1222, 1421]
 OTHER_TEMPLATES = ("diskless", "ext", "rbd", "sharedfile", "file", "plain")
 
 

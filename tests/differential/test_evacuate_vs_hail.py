@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,7 +29,9 @@ from tests.support.hail import run_hail
 from tests.support.validity import check_answer
 
 pytestmark = NEEDS_HAIL_AND_GANETI
-SEEDS = range(32)
+# and seeds where a longer campaign (32..5531) found change-group moving fewer instances than
+# hail: its capacity check failed the moving instance over inside its new group (ALGORITHM.md 9.9)
+SEEDS = [*range(32), 1447, 2766, 3980]
 EPSILON = 1e-9
 BEYOND_HAIL = "iallocd"  # the word our notes in `info` carry
 
@@ -99,11 +100,6 @@ def _invalid(doc: gen.Doc, response: dict[str, Any], params: tuple[str, ...]) ->
     return None
 
 
-def _offline_charged(doc: gen.Doc, why: str) -> bool:
-    match = re.search(r"node (\S+) is left with", why)
-    return match is not None and bool(doc["nodes"][match.group(1)].get("offline"))
-
-
 def compare(doc: gen.Doc, params: tuple[str, ...], hail: dict[str, Any], ours: dict[str, Any]) -> str | None:
     """None if ours is valid and at least as good as hail's, else why not."""
     try:
@@ -114,12 +110,7 @@ def compare(doc: gen.Doc, params: tuple[str, ...], hail: dict[str, Any], ours: d
     except AssertionError as err:
         return f"refused by Ganeti: {err}"
     why = _invalid(doc, ours, params)
-    # Test-stated exception: the validity check charges an offline old primary that a DRBD
-    # failover turns into the secondary (Ganeti and hail ignore offline nodes' resources);
-    # an answer equal to hail's that fails only for that reason is accepted.
-    if why is not None and not (
-        ours == hail and why == _invalid(doc, hail, params) and _offline_charged(doc, why)
-    ):
+    if why is not None:
         return f"invalid: {why}"
     if BEYOND_HAIL not in ours["info"]:
         return None if ours == hail else "differs from hail although iallocd did nothing more"

@@ -122,8 +122,13 @@ class Ledger:
                 self.received[node] = what
 
     def check(self) -> None:
-        """Every node that received something keeps memory > 0, disk > 0, spindles >= 0."""
+        """Every node that received something keeps memory > 0, disk > 0, spindles >= 0.
+        Offline nodes are not judged: a target is never offline (check_node), so an offline
+        node here is an old primary that a DRBD failover made the secondary, and Ganeti and
+        hail ignore offline nodes' resources (ALGORITHM.md 1.3, 5.4 Failover)."""
         for node, what in self.received.items():
+            if self.doc["nodes"][node].get("offline"):
+                continue
             if node in self.memory and self.memory[node] <= 0:
                 fail(f"{what}: node {node} is left with {self.memory[node]} MiB unallocated memory")
             if node in self.disk and self.disk[node] <= 0:

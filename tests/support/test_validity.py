@@ -227,6 +227,18 @@ def test_check_answer_node_evacuate():
     _rejected(doc, [[[name, group, [primary, secondary]]], failed, [swap]], "avoid")
 
 
+def test_check_answer_failover_from_an_offline_primary_does_not_charge_it():
+    # the offline old primary becomes the secondary: Ganeti and hail ignore its resources
+    doc = _doc()
+    name, inst = _instance(doc, "drbd", group=1)
+    secondary = next(n for n in _group(doc, 1)[1] if n != OFFLINE)
+    inst["nodes"] = [OFFLINE, secondary]
+    doc = gen.node_evacuate_request(doc, random.Random(0), "primary-only", OFFLINE)
+    doc["request"]["instances"] = [name]
+    migrate = {"OP_ID": "OP_INSTANCE_MIGRATE", "instance_name": name}
+    check_answer(doc, _ok([[[name, "group1", [secondary, OFFLINE]]], [], [[migrate]]]))
+
+
 def test_check_answer_change_group_must_leave_source_group():
     doc = _doc()
     name, inst = _instance(doc, "drbd")
