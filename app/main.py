@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
             settings.cluster_queue,
             answer_fn.__module__,
             settings.small_request_bytes,
+            settings.engine_niceness,
         )
         try:
             await pool.start()

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     small_request_bytes: int = Field(
         2 << 20, ge=0, description="Documents up to this size run in a lane of their own (one more process)"
     )
+    engine_niceness: int = Field(
+        5,
+        ge=0,
+        le=19,
+        description="CPU niceness of the engine processes for large documents (0: the normal priority"
+        " of the service and the small-document lane)",
+    )
     cluster_concurrency: int = Field(
         max(1, CORES // 2), ge=1, description="Engine runs at once per cluster (default: half the cores)"
     )

@@ -3,8 +3,9 @@
 Small documents (at most `small_bytes` of request bytes) run in the main pool while it has a
 free worker, else in a lane of their own (one more process): a few large clusters keeping
 every worker busy then do not hold up the small requests of the others. The main pool's
-processes also run at a lower CPU priority (nice +5) than the small lane and the service itself:
-when large runs keep every core busy, a small request and the HTTP front end still get the CPU.
+processes may also run at a lower CPU priority (`niceness`) than the small lane and the service
+itself: when large runs keep every core busy, a small request and the HTTP front end still get
+the CPU.
 
 A cluster over its limit waits in a short queue rather than being refused: Ganeti calls the
 iallocator inside a job and a refusal fails the job, while a wait of seconds is harmless. The wait
@@ -30,7 +31,6 @@ from typing import Any, TypeVar
 from app.core.memory import tune_malloc
 
 T = TypeVar("T")
-MAIN_NICENESS = 5
 log = logging.getLogger(__name__)
 
 
@@ -87,10 +87,17 @@ class EnginePool:
     """A process pool (forkserver: workers never inherit the service's sockets) and a ClusterGate."""
 
     def __init__(
-        self, workers: int, limit: int, queue: int, warm_module: str, small_bytes: int = 2 << 20
+        self,
+        workers: int,
+        limit: int,
+        queue: int,
+        warm_module: str,
+        small_bytes: int = 2 << 20,
+        niceness: int = 0,
     ) -> None:
         self.workers = workers
         self.small_bytes = small_bytes
+        self.niceness = niceness
         self.gate = ClusterGate(limit, queue)
         self._warm_module = warm_module
         self._executor = self._new_executor(small=False)
@@ -98,7 +105,7 @@ class EnginePool:
         self._busy = 0  # runs in the main pool
 
     def _new_executor(self, small: bool) -> ProcessPoolExecutor:
-        workers, niceness = (1, 0) if small else (self.workers, MAIN_NICENESS)
+        workers, niceness = (1, 0) if small else (self.workers, self.niceness)
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the engine once; each worker (a fork of it) starts warm. This takes
         # effect when the fork server starts, i.e. for the first pool of the process.

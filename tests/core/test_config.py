@@ -21,7 +21,7 @@ def test_settings_defaults_need_no_environment():
     settings = Settings()
     assert settings.database_url == "sqlite:///./var/iallocd.db"
     assert settings.max_body_bytes == 64 * 1024 * 1024
-    assert settings.engine_workers == CORES
+    assert settings.engine_workers == CORES and settings.engine_niceness == 5
     assert settings.admin_token is None and settings.allow_unknown_clusters is False
 
 

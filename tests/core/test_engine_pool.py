@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app.core.engine_pool import MAIN_NICENESS, Busy, ClusterGate, EnginePool, EngineUnavailable
+from app.core.engine_pool import Busy, ClusterGate, EnginePool, EngineUnavailable
 from app.core.worker import Afterwards
 
 pytestmark = pytest.mark.anyio
@@ -130,7 +130,7 @@ def napping_on(document: bytes, seconds: float) -> tuple[int, int]:
 
 
 async def test_pool_small_document_not_held_up_by_large_ones():
-    pool = EnginePool(workers=1, limit=2, queue=4, warm_module="os", small_bytes=100)
+    pool = EnginePool(workers=1, limit=2, queue=4, warm_module="os", small_bytes=100, niceness=5)
     try:
         await pool.start()
         large = asyncio.create_task(pool.run("big", 10, napping_on, b"x" * 1000, 1.5))
@@ -141,6 +141,6 @@ async def test_pool_small_document_not_held_up_by_large_ones():
         large_pid, large_niceness = await large
         assert small_pid != large_pid
         # the large run gives way to the small lane (and the service) for the CPU
-        assert (small_niceness, large_niceness) == (os.nice(0), min(19, os.nice(0) + MAIN_NICENESS))
+        assert (small_niceness, large_niceness) == (os.nice(0), min(19, os.nice(0) + 5))
     finally:
         await pool.close()

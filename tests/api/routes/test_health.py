@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import create_engine
 
@@ -28,6 +30,13 @@ async def test_readyz_database_gone_503(sqlite_url, tmp_path):
         response = await client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["error"] == "store_unavailable"
+
+
+async def test_engine_processes_for_large_documents_run_at_the_configured_niceness(sqlite_url):
+    app = create_app(make_settings(sqlite_url, engine_niceness=7), answer=fake_answer)
+    async with running(app):
+        main_pool_niceness = await app.state.service.pool.run("c", 10, os.nice, 0)
+        assert main_pool_niceness == min(19, os.nice(0) + 7)
 
 
 async def test_metrics_count_requests_by_route_template(client):
