@@ -52,8 +52,9 @@ def test_change_group_moves_each_template_its_own_way():
 
 def test_change_group_capacity_check_does_not_fail_the_moving_instance_over_in_its_new_group():
     # hail's copy of i1 keeps i1's index, whose record names the old nodes (ALGORITHM.md 9.9):
-    # failing n4 over is not simulated with i1 on it, only re-creating p4 (on n3, which fits).
-    # Simulated, i1's failover from n4 would leave n3 no room for p4 (FailN1 on both pairs).
+    # for the pair (n4, n3), failing n4 only re-creates p4 on n3 (1500 MiB free); failing i1 over
+    # to n3 first would leave it 500 MiB, FailN1 on both pairs. The group is admitted through that
+    # pair, and the nodes are then chosen without the check, as hail chooses them: (n3, n4).
     nodes = {
         "n1": d.node("uuid-one", memory=9000, free_memory=8000),
         "n2": d.node("uuid-one", memory=8000, free_memory=8000),
