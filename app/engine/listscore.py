@@ -106,13 +106,12 @@ class ListScore:
         score: `first` has one column per distinct change, `owner` gives each candidate's
         column, `location_delta` what each candidate adds to it; `second` is each candidate's
         own. The statistics after the first change stay per column and the second is folded
-        into the score row by row, computed only on the rows it changes."""
+        into the score row by row."""
         once = self._updated(self.stats, first)
-        root = np.sqrt(once.var)
         nodes, pos = distinct(second.nodes, len(self.c.nodes))
-        old = component_values(node_fields(self.c, nodes))[:, pos]
-        new = np.where(self.member[second.nodes], second.values, old)
-        changed = np.any((new != old) | ~np.isfinite(new), axis=1)
+        before = component_values(node_fields(self.c, nodes))
+        inside = self.member[second.nodes]
+        everyone = bool(inside.all())
         online = ~self.c.nodes.offline[second.nodes]
         counted = self.member[first.nodes[owner]] & ~self.c.nodes.offline[first.nodes[owner]]
         n = once.count
@@ -120,16 +119,17 @@ class ListScore:
         for k in range(K):
             total = once.total[k, owner]
             if k == MAP_ROW:
-                total = total + map_total_delta
-            elif k == LOCATION_ROW:
+                acc = acc + WEIGHTS[k] * (total + map_total_delta)
+                continue
+            if k == LOCATION_ROW:
                 total = total + np.where(counted, location_delta, 0)  # integers: exact
-            if changed[k] and k != MAP_ROW:
-                chosen = online if ONLINE[k] else ~online
-                t, v = updated_rows(n, old[k], new[k], total, once.var[k, owner], chosen, STD[k])
-                value = np.sqrt(v) if STD[k] else t
-            else:
-                value = root[k, owner] if STD[k] else total
-            acc = acc + WEIGHTS[k] * value
+            # Every row is updated: a row no candidate changes comes out as it was, and
+            # finding those rows first costs more than updating them.
+            old = before[k, pos]
+            new = second.values[k] if everyone else np.where(inside, second.values[k], old)
+            chosen = online if ONLINE[k] else ~online
+            t, v = updated_rows(n, old, new, total, once.var[k, owner], chosen, STD[k])
+            acc = acc + WEIGHTS[k] * (np.sqrt(v) if STD[k] else t)
         return acc
 
     def _updated(self, stats: Stats, ch: Change) -> Stats:
