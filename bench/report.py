@@ -52,7 +52,9 @@ CASE_NOTES = """\
   peak RSS (MB = MiB) of exactly that child, from os.wait4.
 - `> T`: killed after T s, the speedup is then a lower bound (`> Nx`) and the RSS a lower bound;
   `skipped`: it already took longer than T on a smaller cluster of the same mix and request.
-- speedup = hail s / ours s; RSS ours/hail below 1 means we use less memory.
+- speedup = hail s / ours s; RSS ours/hail below 1 means we use less memory. A CLI run first pays
+  its start-up (Python, NumPy, pydantic, the app: "CLI start-up" above), which bounds the CLI's
+  speedup at hail s / start-up however fast the engine; shim+service pays only the shim's.
 - engine s: the time the service recorded in the engine for the shim's runs (parsing, building
   the cluster and deciding; no process start, no transfer), median.
 - agree: same `success`; for allocate our score (from `info`) at most hail's + 1e-6; for

@@ -25,7 +25,7 @@ from bench.report import (
     table,
 )
 from bench.service import bench_service
-from bench.side_by_side import REPEAT_UNDER, CaseResult, Limits, SideBySide, write_document
+from bench.side_by_side import REPEAT_UNDER, CaseResult, Limits, SideBySide, startup_seconds, write_document
 from bench.targets import targets_section
 from tests.support.hail import SKIP_REASON, hail_available
 
@@ -52,6 +52,7 @@ def run_cases(cases: Sequence[Case], runner: SideBySide, workdir: Path) -> list[
 def run_bench(cases: Sequence[Case], plan: LoadPlan | None, limits: Limits, title: str) -> str:
     """Run the cases and the load run against one fresh service; the report as Markdown."""
     before = load_average()
+    startup = startup_seconds()
     with tempfile.TemporaryDirectory(prefix="iallocd-bench-") as tmp:
         workdir = Path(tmp)
         with bench_service(workdir, limits.timeout) as service:
@@ -64,6 +65,8 @@ def run_bench(cases: Sequence[Case], plan: LoadPlan | None, limits: Limits, titl
     facts.append(("limits per run", f"{limits.timeout:g} s, {limit} (hail and ours)"))
     repeat = f"up to {limits.repeat} of each program, the median counts; one if over {REPEAT_UNDER:g} s"
     facts.append(("runs per case", repeat))
+    started = "failed" if startup is None else f"{startup:.2f} s"
+    facts.append(("CLI start-up, no input (median of 5)", started))
     parts = [
         f"# {title}",
         "",

@@ -45,6 +45,16 @@ def median_run(run: Callable[[], Measured], times: int) -> Measured:
     return sorted(runs, key=lambda m: m.seconds)[(len(runs) - 1) // 2]
 
 
+# What every CLI run pays before it reads its input: Python, NumPy, pydantic and the app's modules.
+STARTUP = (sys.executable, "-c", "import app.iallocator")
+
+
+def startup_seconds(times: int = 5) -> float | None:
+    """The CLI's start-up alone (median wall time of `times` runs), None if it failed."""
+    run = median_run(lambda: run_measured(STARTUP, timeout=60, cwd=REPO), times)
+    return run.seconds if run.ok else None
+
+
 @dataclass(frozen=True)
 class Run:
     """One program's run of a case; `skipped` names the smaller cluster where it already timed out."""
