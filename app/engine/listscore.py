@@ -53,6 +53,19 @@ class Change:
         return Change(self.nodes[sel], self.values[:, sel])
 
 
+@dataclass
+class Seconds:
+    """Per candidate, a node that changes among a few: `nodes[pos[j]]`, with the component
+    values `per_node[:, pos[j]]` afterwards but for `rows`, whose values differ per candidate
+    (`values`, a line per row)."""
+
+    nodes: IntArray
+    pos: IntArray
+    per_node: FloatArray
+    rows: tuple[int, ...]
+    values: FloatArray
+
+
 class ListScore:
     def __init__(self, c: Cluster, node_list: IntArray) -> None:
         self.c = c
@@ -98,39 +111,48 @@ class ListScore:
         self,
         first: Change,
         owner: IntArray,
-        second: Change,
+        second: Seconds,
         map_total_delta: FloatArray,
         location_delta: IntArray,
     ) -> FloatArray:
         """`approx` of two changes where many candidates share the first but for its location
-        score: `first` has one column per distinct change, `owner` gives each candidate's
-        column, `location_delta` what each candidate adds to it; `second` is each candidate's
-        own. The statistics after the first change stay per column and the second is folded
-        into the score row by row."""
+        score: `first` has one column per distinct change (and `map_total_delta` one value per
+        column), `owner` gives each candidate's column, `location_delta` what each candidate
+        adds to it; `second` changes one of a few nodes per candidate. The rows that depend on
+        the nodes alone are computed once per (column, node) pair and read per candidate; the
+        others per candidate."""
         once = self._updated(self.stats, first)
-        nodes, pos = distinct(second.nodes, len(self.c.nodes))
+        cols, cpos = distinct(owner, len(first.nodes))
+        used, spos = distinct(second.pos, len(second.nodes))
+        nodes = second.nodes[used]
         before = component_values(node_fields(self.c, nodes))
-        inside = self.member[second.nodes]
-        everyone = bool(inside.all())
-        online = ~self.c.nodes.offline[second.nodes]
+        inside = self.member[nodes]
+        after = np.where(inside, second.per_node[:, used], before)
+        online = ~self.c.nodes.offline[nodes]
         counted = self.member[first.nodes[owner]] & ~self.c.nodes.offline[first.nodes[owner]]
         n = once.count
-        acc = np.zeros(len(owner))
+        grid = np.zeros((len(cols), len(nodes)))
+        flat = np.zeros(len(owner))
+        # A row no candidate changes comes out as it was: finding those rows first would cost
+        # more than updating them.
         for k in range(K):
-            total = once.total[k, owner]
-            if k == MAP_ROW:
-                acc = acc + WEIGHTS[k] * (total + map_total_delta)
-                continue
-            if k == LOCATION_ROW:
-                total = total + np.where(counted, location_delta, 0)  # integers: exact
-            # Every row is updated: a row no candidate changes comes out as it was, and
-            # finding those rows first costs more than updating them.
-            old = before[k, pos]
-            new = second.values[k] if everyone else np.where(inside, second.values[k], old)
+            total, var = once.total[k, cols], once.var[k, cols]
             chosen = online if ONLINE[k] else ~online
-            t, v = updated_rows(n, old, new, total, once.var[k, owner], chosen, STD[k])
-            acc = acc + WEIGHTS[k] * (np.sqrt(v) if STD[k] else t)
-        return acc
+            if k == MAP_ROW:
+                grid += WEIGHTS[k] * (total + map_total_delta[cols])[:, None]
+            elif k == LOCATION_ROW or k in second.rows:
+                old = before[k, spos]
+                new = after[k, spos]
+                if k in second.rows:
+                    new = np.where(inside[spos], second.values[second.rows.index(k)], old)
+                extra = np.where(counted, location_delta, 0) if k == LOCATION_ROW else 0  # integers
+                t, v = updated_rows(n, old, new, total[cpos] + extra, var[cpos], chosen[spos], STD[k])
+                flat += WEIGHTS[k] * (np.sqrt(v) if STD[k] else t)
+            else:
+                t, v = updated_rows(n, before[k], after[k], total[:, None], var[:, None], chosen, STD[k])
+                grid += WEIGHTS[k] * (np.sqrt(v) if STD[k] else t)
+        out: FloatArray = grid[cpos, spos] + flat
+        return out
 
     def _updated(self, stats: Stats, ch: Change) -> Stats:
         nodes, pos = distinct(ch.nodes, len(self.c.nodes))  # candidates share few nodes

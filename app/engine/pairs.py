@@ -17,10 +17,10 @@ import numpy as np
 
 from app.cluster.model import NO_NODE, Cluster, FloatArray, IntArray
 from app.engine.failures import Fail
-from app.engine.listscore import Change, ListScore, last_lowest, near_lowest
+from app.engine.listscore import Change, ListScore, Seconds, last_lowest, near_lowest
 from app.engine.moves import failover, migration_allowed, replace_secondary
 from app.engine.nodeops import location_scores, primary_effect, restore, snapshot
-from app.engine.score import LOCATION_ROW, K, component_values, score_of
+from app.engine.score import LOCATION_ROW, PEER_ROWS, component_values, score_of
 from app.engine.secondary import distinct, pair_secondaries, secondary_effect, secondary_values
 from app.engine.targets import without
 
@@ -135,6 +135,7 @@ def _fast_pairs(
     # 3. ReplaceSecondary(s) with p as primary (re-adding p cannot fail: step 2 passed the
     #    same hard checks)
     sec = pair_secondaries(c, pair_p[sel], pair_s[sel], spec, forced)
+    per_node = component_values(sec.base.fields)
     for lo in range(0, len(sel), PAIR_CHUNK):
         block = slice(lo, lo + PAIR_CHUNK)
         k = sel[block]
@@ -142,11 +143,11 @@ def _fast_pairs(
         fail[k], step[k] = _first(codes[where[k]], last, steps[where[k]], 2)
         ok = fail[k] == 0
         if ok.any():
-            live = k[ok]
-            values = secondary_values(sec.base, sec.pos[block][ok], r_mem[ok], fail_n1[ok], range(K))
-            second = Change(pair_s[live], values)
+            live, at = k[ok], sec.pos[block][ok]
+            values = secondary_values(sec.base, at, r_mem[ok], fail_n1[ok], PEER_ROWS)
+            second = Seconds(sec.base.nodes, at, per_node, PEER_ROWS, values)
             loc = location_scores(c, pair_p[live], pair_s[live])
-            scores[live] = ls.approx_shared(first, where[live], second, map_p[where[live]], loc)
+            scores[live] = ls.approx_shared(first, where[live], second, map_p, loc)
 
 
 def _final_changes(c: Cluster, i: int, p: IntArray, s: IntArray) -> list[Change]:

@@ -47,6 +47,7 @@ MAP_ROW = 18
 LOCATION_ROW = 17
 N1_ROW = 2
 RESERVE_ROWS = (3, 19)
+PEER_ROWS = (N1_ROW, *RESERVE_ROWS)  # a DRBD secondary's rows that depend on its primary
 K = len(COMPONENTS)
 
 

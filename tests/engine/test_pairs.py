@@ -9,7 +9,8 @@ import pytest
 
 from app.cluster.model import Cluster
 from app.engine.failures import Fail
-from app.engine.pairs import STEPS, all_pairs, best_pair, simulate_pair
+from app.engine.listscore import NEAR, ListScore
+from app.engine.pairs import STEPS, _final_changes, all_pairs, best_pair, simulate_pair
 from tests.support import docs as d, gen
 
 SPECS = [
@@ -77,3 +78,36 @@ def test_best_pair_split_instance_pairs_touching_its_own_nodes():
 def test_all_pairs_in_hails_order():
     p, s = all_pairs(np.array([4, 7, 9]))
     assert list(zip(p.tolist(), s.tolist(), strict=True)) == [(4, 7), (4, 9), (7, 4), (7, 9), (9, 4), (9, 7)]
+
+
+@pytest.mark.parametrize("spec", range(len(SPECS)))
+def test_approximate_pair_scores_are_close_to_the_exact_refold(spec, monkeypatch):
+    # best_pair ranks all pairs by ListScore.approx_shared and refolds only those near the
+    # lowest: every approximate score must be within that tolerance of the exact one
+    current = {}
+    compared = []
+    approx_shared = ListScore.approx_shared
+
+    def checked(ls, first, owner, second, map_delta, location):
+        out = approx_shared(ls, first, owner, second, map_delta, location)
+        p, s = first.nodes[owner], second.nodes[second.pos]
+        exact = ls.exact(_final_changes(ls.c, current["i"], p, s), map_delta[owner])
+        assert np.isfinite(out).tolist() == np.isfinite(exact).tolist()
+        ok = np.isfinite(exact)
+        np.testing.assert_allclose(out[ok], exact[ok], rtol=NEAR / 10, atol=NEAR / 10)
+        compared.append(int(ok.sum()))
+        return out
+
+    monkeypatch.setattr(ListScore, "approx_shared", checked)
+    for seed in range(3):
+        c = _cluster(spec, seed)
+        for i, inst in enumerate(c.instances.specs):
+            p, s = int(c.instances.pnode[i]), int(c.instances.snode[i])
+            if inst.template != "drbd":
+                continue
+            group = c.group_nodes(int(c.nodes.group[p]))
+            avail = np.array([n for n in group if n not in (p, s) and not c.nodes.offline[n]], dtype=np.int64)
+            current["i"] = i
+            if len(avail) >= 2:
+                best_pair(c, i, avail, group, True)
+    assert sum(compared) > 100
