@@ -135,7 +135,6 @@ def _fast_pairs(
     # 3. ReplaceSecondary(s) with p as primary (re-adding p cannot fail: step 2 passed the
     #    same hard checks)
     sec = pair_secondaries(c, pair_p[sel], pair_s[sel], spec, forced)
-    per_node = component_values(sec.base.fields)
     for lo in range(0, len(sel), PAIR_CHUNK):
         block = slice(lo, lo + PAIR_CHUNK)
         k = sel[block]
@@ -145,7 +144,7 @@ def _fast_pairs(
         if ok.any():
             live, at = k[ok], sec.pos[block][ok]
             values = secondary_values(sec.base, at, r_mem[ok], fail_n1[ok], PEER_ROWS)
-            second = Seconds(sec.base.nodes, at, per_node, PEER_ROWS, values)
+            second = Seconds(sec.base.nodes, at, sec.base.values, PEER_ROWS, values)
             loc = location_scores(c, pair_p[live], pair_s[live])
             scores[live] = ls.approx_shared(first, where[live], second, map_p, loc)
 

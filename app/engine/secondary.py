@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -76,6 +77,11 @@ class SecondaryBase:
     fields: NodeFields
     strict: bool
     needed: int
+
+    @cached_property
+    def values(self) -> FloatArray:
+        """Component values of `nodes` afterwards, but for the rows that depend on the primary."""
+        return component_values(self.fields)
 
 
 def secondary_base(
@@ -151,12 +157,11 @@ def secondary_values(
     """Component values `rows` of each pair's secondary `base.nodes[pos[k]]` once it reserves
     `r_mem[k]` with N+1 flag `fail_n1[k]` (from `secondary_pairs`): per node but for those."""
     f = base.fields
-    per_node = component_values(f)
     both = (f.p_cnt + f.s_cnt).astype(np.float64)[pos]
     n1, p_rem = reserve_values(r_mem, f.t_mem[pos], fail_n1, both)
     out = np.empty((len(rows), len(pos)))
     for j, row in enumerate(rows):
-        out[j] = n1 if row == N1_ROW else p_rem if row in RESERVE_ROWS else per_node[row, pos]
+        out[j] = n1 if row == N1_ROW else p_rem if row in RESERVE_ROWS else base.values[row, pos]
     return out
 
 
