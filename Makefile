@@ -26,13 +26,13 @@ test-deps:
 	bash tests/support/install-deps.sh
 
 check: venv
-	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench
+	$(BIN)/ruff check app tests bench shim
+	$(BIN)/ruff format --check app tests bench shim
 	$(BIN)/mypy app
 
 fmt: venv
-	$(BIN)/ruff format app tests bench
-	$(BIN)/ruff check --fix app tests bench
+	$(BIN)/ruff format app tests bench shim
+	$(BIN)/ruff check --fix app tests bench shim
 
 test: venv test-deps check
 	$(BIN)/python -m pytest

@@ -10,8 +10,8 @@ import gc
 import os
 import sys
 
-from app.core.memory import tune_malloc
 from app.protocol.errors import IallocdError
+from app.service.memory import tune_malloc
 
 
 def main(argv: list[str], retain: list[object] | None = None) -> int:
@@ -27,7 +27,7 @@ def main(argv: list[str], retain: list[object] | None = None) -> int:
     if not argv or argv[0].startswith("--"):
         print("usage: python -m app.cli FILE [--param[=value]...]", file=sys.stderr)
         return 2
-    from app.iallocator import answer
+    from app.service.answer import answer
 
     path, params = argv[0], argv[1:]
     try:
@@ -44,7 +44,7 @@ def main(argv: list[str], retain: list[object] | None = None) -> int:
     except Exception as exc:  # a bug: one line for Ganeti to show, never a traceback
         print(f"iallocd: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    for warning in outcome.warnings:
+    for warning in outcome.facts.warnings:
         print(f"iallocd: warning: {warning}", file=sys.stderr)
     sys.stdout.buffer.write(outcome.body)
     return 0

@@ -22,10 +22,10 @@ from app.api.main import api_router
 from app.api.middleware import RequestContextMiddleware
 from app.api.openapi import install_openapi
 from app.core.config import Settings, get_settings
-from app.core.engine_pool import EnginePool
 from app.core.metrics import Metrics
-from app.core.worker import AnswerFn
-from app.iallocator import answer as engine_answer
+from app.service.answer import AnswerFn, answer as engine_answer
+from app.service.pool import EnginePool
+from app.service.runner import EngineRunner
 from app.store.db import create_db_engine, migrate, session_factory
 from app.store.decisions import purge_decisions, purge_documents
 from app.store.models import utcnow
@@ -70,7 +70,7 @@ async def _purge_forever(service: Service) -> None:
 
 
 def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = None) -> FastAPI:
-    """The service. `answer` replaces app.iallocator.answer (tests); it must be a module-level
+    """The service. `answer` replaces app.service.answer.answer (tests); it must be a module-level
     function, since it runs in the engine processes."""
     settings = settings or get_settings()
     metrics = Metrics()
@@ -98,14 +98,15 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
         except BrokenProcessPool as exc:
             log.error("the engine processes cannot start: %s", exc)
             raise
-        service = Service(settings, metrics, engine, session_factory(engine), pool, answer_fn)
+        runner = EngineRunner(pool, settings.request_timeout)
+        service = Service(settings, metrics, engine, session_factory(engine), runner, answer_fn)
         app.state.service = service
         purger = asyncio.create_task(_purge_forever(service))
         try:
             yield
         finally:
             purger.cancel()
-            await pool.close()
+            await runner.pool.close()
             engine.dispose()
 
     app = FastAPI(title="iallocd", version=version("iallocd"), description=DESCRIPTION, lifespan=lifespan)

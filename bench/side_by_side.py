@@ -46,7 +46,7 @@ def median_run(run: Callable[[], Measured], times: int) -> Measured:
 
 
 # What every CLI run pays before it reads its input: Python, NumPy, pydantic and the app's modules.
-STARTUP = (sys.executable, "-c", "import app.iallocator")
+STARTUP = (sys.executable, "-c", "import app.service.answer")
 
 
 def startup_seconds(times: int = 5) -> float | None:

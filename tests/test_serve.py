@@ -10,7 +10,7 @@ import sys
 import httpx
 import pytest
 
-from app.iallocator import answer
+from app.service.answer import answer
 from tests.support.service import REPO, running_service, service_env
 
 TESTDATA = REPO.parent / "shared" / "ganeti" / "testdata"

@@ -1,5 +1,5 @@
 """Reading a request document: size-limited. A gzip body (as the shim sends it) stays compressed
-until an engine process unpacks it (`app.core.worker.Upload`): sending the pool a few
+until an engine process unpacks it (`app.service.upload.Upload`): sending the pool a few
 compressed megabytes instead of tens of plain ones is most of what a large request costs here."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import NamedTuple
 from fastapi import Request
 
 from app.api.errors import ApiError
-from app.core.worker import Upload
+from app.service.upload import Upload
 
-HEAD_BYTES = 4096  # unpacked here, enough for the leading members Ganeti writes (cluster_name)
+HEAD_BYTES = 64 << 10  # unpacked here: where the cluster's name is looked for (peek_cluster_name)
 
 
 def _too_large(limit: int) -> ApiError:

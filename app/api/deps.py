@@ -1,4 +1,5 @@
-"""Route dependencies: the running service's parts, a database session, and who is calling.
+"""Route dependencies: the running service's parts, a database session, who is calling, and the
+iallocator parameters of a request.
 
 Callers authenticate with a bearer token: the admin token (IALLOCD_ADMIN_TOKEN) sees everything,
 a cluster's token only that cluster.
@@ -10,18 +11,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import StringConstraints
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.errors import ApiError, unauthorized
 from app.core.config import Settings
-from app.core.engine_pool import EnginePool
 from app.core.metrics import Metrics
 from app.core.security import matches_token
-from app.core.worker import AnswerFn
-from app.store.clusters import cluster_for_token
+from app.service.answer import AnswerFn
+from app.service.runner import EngineRunner
+from app.store.clusters import PARAM_PATTERN, cluster_for_token
 
 
 @dataclass
@@ -32,8 +34,8 @@ class Service:
     metrics: Metrics
     engine: Engine
     sessions: sessionmaker[Session]
-    pool: EnginePool
-    answer: AnswerFn
+    runner: EngineRunner
+    answer: AnswerFn  # what a decide job answers with
 
 
 def get_service(request: Request) -> Service:
@@ -117,3 +119,12 @@ def check_metrics_reader(request: Request, service: ServiceDep) -> None:
 
 
 MetricsReaderDep = Depends(check_metrics_reader)
+
+ParamsQuery = Annotated[
+    list[Annotated[str, StringConstraints(pattern=PARAM_PATTERN)]] | None,
+    Query(
+        alias="param",
+        description="The parameters Ganeti passed to the shim, one per `param` (request wins over policy)",
+        examples=[["--ignore-soft-errors", "--restrict-allocation-to=node1,node2"]],
+    ),
+]

@@ -20,6 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.examples import ERROR
 from app.core.metrics import Metrics
+from app.service.errors import (
+    Busy,
+    EngineCrashed,
+    EngineError,
+    EngineTimeout,
+    EngineUnavailable,
+    InputRejected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +113,31 @@ async def _store_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, 503, "store_unavailable", "the database did not answer")
 
 
+def _from_engine(exc: EngineError) -> ApiError:
+    """The API error for an engine run that gave no result."""
+    if isinstance(exc, InputRejected):
+        rejected = exc.rejected
+        if rejected.loc is None:
+            return ApiError(rejected.status, rejected.code, rejected.msg)
+        return ApiError(rejected.status, rejected.code, [ErrorLocation(loc=rejected.loc, msg=rejected.msg)])
+    if isinstance(exc, Busy):
+        return ApiError(429, "busy", str(exc), **{"Retry-After": "1"})
+    if isinstance(exc, EngineTimeout):
+        return ApiError(504, "timeout", str(exc))
+    if isinstance(exc, EngineUnavailable):
+        return ApiError(503, "engine_unavailable", "an engine process died; retry")
+    assert isinstance(exc, EngineCrashed)
+    return ApiError(500, "internal", "the engine failed on this request; see the service log")
+
+
+async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, EngineError)
+    return await _api_error(request, _from_engine(exc))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(EngineError, _engine_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(SQLAlchemyError, _store_error)

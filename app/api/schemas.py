@@ -13,7 +13,7 @@ from app.protocol.request import DiskTemplate
 from app.protocol.summary import StateSummary
 from app.store.clusters import CLUSTER_NAME_PATTERN, ClusterPolicy
 from app.store.decisions import Activity
-from app.store.models import Cluster, ClusterState, Decision
+from app.store.models import ClusterRecord, ClusterState, Decision
 
 
 class TokenPublic(BaseModel):
@@ -32,7 +32,7 @@ class ClusterPublic(BaseModel):
     last_decision: datetime | None
 
     @classmethod
-    def of(cls, cluster: Cluster, activity: Activity | None) -> ClusterPublic:
+    def of(cls, cluster: ClusterRecord, activity: Activity | None) -> ClusterPublic:
         return cls(
             name=cluster.name,
             created=cluster.created,
@@ -63,7 +63,7 @@ class ClusterDetailPublic(ClusterPublic):
 
     @classmethod
     def detail(
-        cls, cluster: Cluster, activity: Activity | None, state: ClusterState | None
+        cls, cluster: ClusterRecord, activity: Activity | None, state: ClusterState | None
     ) -> ClusterDetailPublic:
         known = None
         if state is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from app.cluster.build import build_cluster
-from app.engine.options import EngineOptions
+from app.engine.explain import DEFAULT_TOP, Explanation, explain_request
+from app.engine.headroom import DEFAULT_LIMIT, Headroom, headroom, probe_request
+from app.engine.options import EngineOptions, options_from_params
 from app.engine.reply import Reply
 from app.protocol.document import ClusterDocument
 
@@ -16,4 +18,16 @@ def run_request(doc: ClusterDocument, opts: EngineOptions) -> Reply:
     return dispatch.run(cluster, doc.request, opts)
 
 
-__all__ = ["EngineOptions", "Reply", "run_request"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "DEFAULT_TOP",
+    "EngineOptions",
+    "Explanation",
+    "Headroom",
+    "Reply",
+    "explain_request",
+    "headroom",
+    "options_from_params",
+    "probe_request",
+    "run_request",
+]

@@ -194,7 +194,7 @@ class Nic(_Model):
     network: str | None = Field(None, description="UUID of the network the NIC is attached to")
 
 
-class InstanceSpec(_Model):
+class InstanceBase(_Model):
     """The fields shared by existing instances and the instances a request asks to place."""
 
     disk_space_total: Int = Field(description="MiB charged on each node holding the disks")
@@ -212,7 +212,7 @@ def _admin_state(value: object) -> object:
     return value if value in ("up", "down", "offline") else "up"
 
 
-class Instance(InstanceSpec):
+class Instance(InstanceBase):
     """An existing instance: `nodes` is [primary] or [primary, secondary]."""
 
     nodes: list[str] = Field(min_length=1)
@@ -220,7 +220,7 @@ class Instance(InstanceSpec):
     forthcoming: bool = False
 
 
-class AllocateRequest(InstanceSpec):
+class AllocateRequest(InstanceBase):
     type: Literal["allocate"]
     name: str
     required_nodes: Int
@@ -247,7 +247,7 @@ class NodeEvacuateRequest(_Model):
     evac_mode: EvacMode
 
 
-class MultiAllocateEntry(InstanceSpec):
+class MultiAllocateEntry(InstanceBase):
     name: str
     required_nodes: Int
     group_name: str | None = None

@@ -6,11 +6,9 @@ left out of the sums (they are still counted).
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
-from app.protocol.document import ClusterDocument
+from app.protocol.document import NODE_DEFAULTS, ClusterDocument
 
 
 class GroupSummary(BaseModel):
@@ -36,49 +34,27 @@ class StateSummary(BaseModel):
     groups: list[GroupSummary]
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def summarize(doc: Any) -> StateSummary:
-    """Sum nodes, memory and disk per node group of an iallocator request document."""
-    doc = _dict(doc)
-    nodes = _dict(doc.get("nodes"))
-    groups = _dict(doc.get("nodegroups"))
-    sums: dict[str, dict[str, int]] = {}
-    keys = ("nodes", "offline", "drained", "total_memory", "free_memory", "total_disk", "free_disk")
-    for node in nodes.values():
-        node = _dict(node)
-        uuid = str(node.get("group", ""))
-        acc = sums.setdefault(uuid, dict.fromkeys(keys, 0))
-        acc["nodes"] += 1
-        acc["drained"] += bool(node.get("drained"))
-        if node.get("offline"):
-            acc["offline"] += 1
-            continue
-        for key in keys[3:]:
-            acc[key] += _int(node.get(key))
-    names = set(sums) | set(groups)
-    summaries = []
-    for uuid in sorted(names):
-        group = _dict(groups.get(uuid))
-        policy = group.get("alloc_policy")
-        summaries.append(
-            GroupSummary(
-                uuid=uuid,
-                name=str(group.get("name", uuid)),
-                alloc_policy=policy if isinstance(policy, str) else None,
-                **sums.get(uuid, dict.fromkeys(keys, 0)),
-            )
-        )
-    return StateSummary(nodes=len(nodes), instances=len(_dict(doc.get("instances"))), groups=summaries)
+_SUMMED = ("total_memory", "free_memory", "total_disk", "free_disk")
+_COUNTED = ("nodes", "offline", "drained", *_SUMMED)
 
 
 def summarize_document(doc: ClusterDocument) -> StateSummary:
-    """`summarize` of a parsed document (without parsing it again)."""
-    groups = {uuid: {"name": g.name, "alloc_policy": g.alloc_policy} for uuid, g in doc.nodegroups.items()}
-    return summarize({"nodes": doc.nodes, "nodegroups": groups, "instances": doc.instances})
+    """Sum nodes, memory and disk per node group of a validated request document (the node
+    objects as Ganeti sent them, every value checked: totals may be written as floats)."""
+    sums: dict[str, dict[str, int]] = {}
+    for node in doc.nodes.values():
+        acc = sums.setdefault(node["group"], dict.fromkeys(_COUNTED, 0))
+        acc["nodes"] += 1
+        acc["drained"] += bool(node["drained"])
+        if node["offline"]:
+            acc["offline"] += 1
+            continue
+        for key in _SUMMED:
+            acc[key] += int(node.get(key, NODE_DEFAULTS[key]))
+    groups = []
+    for uuid in sorted(set(sums) | set(doc.nodegroups)):
+        group = doc.nodegroups.get(uuid)
+        counts = sums.get(uuid) or dict.fromkeys(_COUNTED, 0)
+        name, policy = (group.name, group.alloc_policy) if group is not None else (uuid, None)
+        groups.append(GroupSummary(uuid=uuid, name=name, alloc_policy=policy, **counts))
+    return StateSummary(nodes=len(doc.nodes), instances=len(doc.instances), groups=groups)

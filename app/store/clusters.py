@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.core.security import new_token, token_digest, token_id
 from app.store.db import insert_for
-from app.store.models import Cluster, Token, utcnow
+from app.store.models import ClusterRecord, Token, utcnow
 
 # Ganeti cluster names are host names.
 CLUSTER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
@@ -36,24 +36,26 @@ class ClusterExists(Exception):
     """A cluster by that name is registered already."""
 
 
-def get_cluster(name: str, *, session: Session) -> Cluster | None:
-    return session.get(Cluster, name)
+def get_cluster(name: str, *, session: Session) -> ClusterRecord | None:
+    return session.get(ClusterRecord, name)
 
 
-def list_clusters(*, session: Session, limit: int | None = None, offset: int = 0) -> list[Cluster]:
+def list_clusters(*, session: Session, limit: int | None = None, offset: int = 0) -> list[ClusterRecord]:
     """The registered clusters by name; `limit` of them from `offset` on."""
-    return list(session.scalars(select(Cluster).order_by(Cluster.name).offset(offset).limit(limit)))
+    return list(
+        session.scalars(select(ClusterRecord).order_by(ClusterRecord.name).offset(offset).limit(limit))
+    )
 
 
 def count_clusters(*, session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Cluster)) or 0
+    return session.scalar(select(func.count()).select_from(ClusterRecord)) or 0
 
 
-def add_cluster(name: str, policy: ClusterPolicy, *, session: Session) -> tuple[Cluster, str]:
+def add_cluster(name: str, policy: ClusterPolicy, *, session: Session) -> tuple[ClusterRecord, str]:
     """Register a cluster with one token; returns the cluster and the token (never stored plain)."""
-    if session.get(Cluster, name) is not None:
+    if session.get(ClusterRecord, name) is not None:
         raise ClusterExists(name)
-    cluster = Cluster(name=name, policy=policy.model_dump())
+    cluster = ClusterRecord(name=name, policy=policy.model_dump())
     token = new_token()
     cluster.tokens.append(Token(digest=token_digest(token), id=token_id(token)))
     session.add(cluster)
@@ -68,13 +70,13 @@ def add_cluster(name: str, policy: ClusterPolicy, *, session: Session) -> tuple[
 def ensure_cluster(name: str, *, session: Session) -> None:
     """Register `name` without tokens unless it exists (for allow_unknown_clusters)."""
     values = {"name": name, "created": utcnow(), "policy": ClusterPolicy().model_dump()}
-    session.execute(insert_for(session, Cluster).values(values).on_conflict_do_nothing())
+    session.execute(insert_for(session, ClusterRecord).values(values).on_conflict_do_nothing())
     session.commit()
 
 
 def remove_cluster(name: str, *, session: Session) -> bool:
     """Remove a cluster, its tokens and its state; its decisions stay in the history."""
-    cluster = session.get(Cluster, name)
+    cluster = session.get(ClusterRecord, name)
     if cluster is None:
         return False
     session.delete(cluster)
@@ -82,8 +84,8 @@ def remove_cluster(name: str, *, session: Session) -> bool:
     return True
 
 
-def set_policy(name: str, policy: ClusterPolicy, *, session: Session) -> Cluster | None:
-    cluster = session.get(Cluster, name)
+def set_policy(name: str, policy: ClusterPolicy, *, session: Session) -> ClusterRecord | None:
+    cluster = session.get(ClusterRecord, name)
     if cluster is None:
         return None
     cluster.policy = policy.model_dump()
@@ -91,13 +93,30 @@ def set_policy(name: str, policy: ClusterPolicy, *, session: Session) -> Cluster
     return cluster
 
 
-def cluster_policy(cluster: Cluster) -> ClusterPolicy:
+def cluster_policy(cluster: ClusterRecord) -> ClusterPolicy:
     return ClusterPolicy.model_validate(cluster.policy)
+
+
+class UnknownCluster(Exception):
+    """A request for a cluster that is not registered (and may not be registered by it)."""
+
+
+def request_policy(name: str, *, register_unknown: bool, session: Session) -> ClusterPolicy:
+    """The policy to answer a request for cluster `name` with. An unknown cluster raises
+    UnknownCluster, unless `register_unknown` (allow_unknown_clusters, the admin token): then it is
+    registered, without tokens, and answered with the default policy."""
+    found = get_cluster(name, session=session)
+    if found is not None:
+        return cluster_policy(found)
+    if not register_unknown:
+        raise UnknownCluster(name)
+    ensure_cluster(name, session=session)
+    return ClusterPolicy()
 
 
 def add_token(name: str, *, revoke_others: bool, session: Session) -> tuple[Token, str] | None:
     """A new token for the cluster (optionally revoking the others); None if no such cluster."""
-    if session.get(Cluster, name) is None:
+    if session.get(ClusterRecord, name) is None:
         return None
     if revoke_others:
         session.execute(delete(Token).where(Token.cluster_name == name))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, undefer
 
 from app.store.db import insert_for
-from app.store.models import ClusterState, Decision, DecisionInstance
+from app.store.models import ClusterState, Decision, DecisionInstance, utcnow
+from app.store.records import DecisionFacts
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,52 @@ class DecisionFilter:
 class Activity:
     decisions: int
     last: datetime | None
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What the service knew of a request besides the engine's facts."""
+
+    cluster: str
+    request_id: str
+    params: list[str]  # as sent with the request
+    defaults: list[str]  # the cluster policy's at the time
+    latency_ms: float
+    document_size: int
+    document: bytes | None  # compressed; None when over the cap
+
+
+def record_outcome(
+    facts: DecisionFacts,
+    context: RequestContext,
+    summary: dict[str, Any],
+    *,
+    keep_document: bool,
+    session: Session,
+) -> str:
+    """Store one answered request and its cluster's new state; returns the decision's id. The
+    state always keeps the document (capacity counts on it); the decision only if `keep_document`."""
+    now = utcnow()
+    own = asdict(facts)
+    names = own.pop("instances")
+    decision = Decision(
+        **own,
+        **asdict(context) | {"document": context.document if keep_document else None},
+        id=uuid.uuid4().hex,
+        created=now,
+        instances=[DecisionInstance(position=i, name=name) for i, name in enumerate(names)],
+    )
+    state = ClusterState(
+        cluster_name=context.cluster,
+        updated=now,
+        decision_id=decision.id,
+        summary=summary,
+        score_before=facts.score_before,
+        score_after=facts.score_after,
+        document=context.document,
+    )
+    record_decision(decision, state, session=session)
+    return decision.id
 
 
 def record_decision(decision: Decision, state: ClusterState | None, *, session: Session) -> None:

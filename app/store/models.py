@@ -63,7 +63,9 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
 
 
-class Cluster(Base):
+class ClusterRecord(Base):
+    """A registered cluster (the engine's NumPy model of one is `app.cluster.Cluster`)."""
+
     __tablename__ = "clusters"
 
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
@@ -82,7 +84,7 @@ class Token(Base):
     id: Mapped[str] = mapped_column(String(16))
     cluster_name: Mapped[str] = mapped_column(ForeignKey("clusters.name", ondelete="CASCADE"), index=True)
     created: Mapped[datetime] = mapped_column(default=utcnow)
-    cluster: Mapped[Cluster] = relationship(back_populates="tokens")
+    cluster: Mapped[ClusterRecord] = relationship(back_populates="tokens")
 
 
 class ClusterState(Base):

@@ -1,4 +1,4 @@
-"""A stand-in for app.iallocator.answer, so the service can be tested on its own.
+"""A stand-in for app.service.answer.answer, so the service can be tested on its own.
 
 It runs in the engine processes, so it is module-level. The document's `request` steers it:
 `test_sleep` (seconds), `test_crash` (the process exits), `test_raise` (an engine bug); a
@@ -14,13 +14,21 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from app.iallocator import Outcome
 from app.protocol.errors import DocumentError, ParameterError
-from app.protocol.summary import summarize
+from app.protocol.summary import GroupSummary, StateSummary
+from app.service.answer import Outcome, check_cluster
+from app.store.records import DecisionFacts
+
+SUMMED = ("total_memory", "free_memory", "total_disk", "free_disk")
 
 
 def fake_answer(
-    data: bytes, params: Sequence[str] = (), defaults: Sequence[str] = (), retain: list[object] | None = None
+    data: bytes,
+    params: Sequence[str] = (),
+    defaults: Sequence[str] = (),
+    *,
+    cluster: str | None = None,
+    retain: list[object] | None = None,
 ) -> Outcome:
     for param in [*defaults, *params]:
         if param.startswith("--reject"):
@@ -33,6 +41,7 @@ def fake_answer(
         retain.append(doc)
     if not isinstance(doc, dict) or not isinstance(doc.get("cluster_name", ""), str):
         raise DocumentError("cluster_name", "expected a string")
+    check_cluster(doc.get("cluster_name", ""), cluster)
     request = doc.get("request")
     if not isinstance(request, dict) or not isinstance(request.get("type"), str):
         raise DocumentError("request.type", "field required")
@@ -49,21 +58,39 @@ def fake_answer(
     if not success:
         info = "Request failed: FailMem: 2, FailDisk: 1"
     body = json.dumps({"success": success, "info": info, "result": chosen}).encode()
-    return Outcome(
-        body=body,
+    facts = DecisionFacts(
+        request_type=request["type"],
         success=success,
         info=info,
-        request_type=request["type"],
-        cluster_name=doc.get("cluster_name", ""),  # optional, as app.iallocator has it
         instances=[str(request.get("name", ""))],
         nodes=chosen,
         score_before=2.0,
         score_after=1.5 if success else 2.0,
-        document_sha256="0" * 64,
-        engine_seconds=0.001,
-        summary=summarize(doc),
         engine_version="fake-1",
+        engine_seconds=0.001,
+        document_sha256="0" * 64,
     )
+    # optional cluster_name, as app.service.answer has it
+    return Outcome(body, doc.get("cluster_name", ""), facts, _summary(doc, nodes))
+
+
+def _summary(doc: dict[str, Any], nodes: dict[str, Any]) -> StateSummary:
+    """One group per group UUID the nodes name, summed as the real summary does."""
+    names = {uuid: g.get("name", uuid) for uuid, g in (doc.get("nodegroups") or {}).items()}
+    groups: dict[str, GroupSummary] = {}
+    for node in nodes.values():
+        uuid = node.get("group", "")
+        zero = dict.fromkeys(("nodes", "offline", "drained", *SUMMED), 0)
+        g = groups.setdefault(uuid, GroupSummary(uuid=uuid, name=names.get(uuid, uuid), **zero))
+        g.nodes += 1
+        g.drained += bool(node.get("drained"))
+        if node.get("offline"):
+            g.offline += 1
+            continue
+        for key in SUMMED:
+            setattr(g, key, getattr(g, key) + int(node.get(key, 0)))
+    instances = len(doc.get("instances") or {})
+    return StateSummary(nodes=len(nodes), instances=instances, groups=list(groups.values()))
 
 
 def document(cluster: str, instance: str = "inst1", nodes: int = 3, **request: Any) -> bytes:

@@ -1,4 +1,4 @@
-"""The service with the real engine (app.iallocator.answer, the default): for each of Ganeti's
+"""The service with the real engine (app.service.answer.answer, the default): for each of Ganeti's
 test documents it answers exactly what the engine answers in-process, or the same input error."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from app.api.examples import ALLOCATE_REQUEST
-from app.iallocator import answer
 from app.main import create_app
 from app.protocol.errors import InputError
+from app.service.answer import answer
 from tests.api.conftest import ADMIN, bearer, make_settings, running
 
 pytestmark = pytest.mark.anyio

@@ -39,7 +39,7 @@ def _cluster(case: Case) -> gen.Doc:
 
 
 def run_ours(doc: gen.Doc, params: tuple[str, ...]) -> dict[str, Any]:
-    from app.iallocator import answer
+    from app.service.answer import answer
 
     parsed: dict[str, Any] = json.loads(answer(json.dumps(doc).encode(), params).body)
     return parsed

@@ -68,7 +68,7 @@ def _requests(seed: int) -> tuple[list[gen.Doc], tuple[str, ...]]:
 
 
 def _ours(doc: gen.Doc, params: tuple[str, ...]) -> dict[str, Any]:
-    from app.iallocator import answer
+    from app.service.answer import answer
 
     parsed: dict[str, Any] = json.loads(answer(json.dumps(doc).encode(), params).body)
     return parsed

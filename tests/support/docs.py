@@ -15,8 +15,8 @@ import numpy as np
 
 from app.cluster.build import build_cluster, make_spec
 from app.cluster.model import Cluster, InstanceSpec, IntArray
-from app.iallocator import answer
 from app.protocol import parse_document
+from app.service.answer import answer
 
 Doc = dict[str, Any]
 

@@ -7,43 +7,23 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
-from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import StringConstraints
+from fastapi import APIRouter, Request, Response
 
-from app.api.body import Received, read_document
-from app.api.deps import Principal, PrincipalDep, Service, ServiceDep
-from app.api.errors import ApiError, responses
+from app.api.body import HEAD_BYTES, Received, read_document
+from app.api.deps import ParamsQuery, Principal, PrincipalDep, Service, ServiceDep
+from app.api.errors import ApiError, ErrorLocation, responses
 from app.api.examples import ALLOCATE_ANSWER, ALLOCATE_REQUEST
-from app.api.pool import rejection, run_engine
 from app.core.logging import request_id_var
-from app.core.worker import (
-    Afterwards,
-    Decided,
-    Rejected,
-    decide,
-    peek_cluster_name,
-    read_cluster_name,
-)
 from app.protocol import IallocatorResponse
-from app.store.clusters import PARAM_PATTERN, ClusterPolicy, cluster_policy, ensure_cluster, get_cluster
-from app.store.decisions import record_decision
-from app.store.models import ClusterState, Decision, DecisionInstance, utcnow
+from app.service.jobs import Decided, DecideJob
+from app.service.upload import peek_cluster_name
+from app.store.clusters import ClusterPolicy, UnknownCluster, request_policy
+from app.store.decisions import RequestContext, record_outcome
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["allocate"])
-
-ParamsQuery = Annotated[
-    list[Annotated[str, StringConstraints(pattern=PARAM_PATTERN)]] | None,
-    Query(
-        alias="param",
-        description="The parameters Ganeti passed to the shim, one per `param` (request wins over policy)",
-        examples=[["--ignore-soft-errors", "--restrict-allocation-to=node1,node2"]],
-    ),
-]
 
 
 @router.post(
@@ -79,26 +59,15 @@ async def allocate(
     started = time.perf_counter()
     settings = service.settings
     received = await read_document(request, settings.max_body_bytes)
-    cluster = await _cluster_of(principal, received)
-    policy = await anyio.to_thread.run_sync(_policy, service, cluster)
+    cluster = _cluster_of(principal, received)
+    policy = await anyio.to_thread.run_sync(_policy, service, cluster, principal.admin)
     given = list(params or [])
-    result = await run_engine(
-        service,
-        cluster,
-        decide,
-        service.answer,
-        Afterwards(),
-        received.upload,
-        given,
-        policy.params,
-        settings.document_max_bytes,
-        size=received.upload.size,
+    # The engine process checks the parsed document's cluster_name (it has the last word:
+    # duplicate keys...) before the engine runs.
+    job = DecideJob(
+        service.answer, received.upload, cluster, given, policy.params, settings.document_max_bytes
     )
-    # The parsed document has the last word (duplicate keys...). A document naming no cluster
-    # (Ganeti's own test inputs) is taken as the token's.
-    named = result.outcome.cluster_name
-    if named and named != cluster:
-        raise ApiError(403, "forbidden", f"the document is for {named!r}, not {cluster!r}")
+    result = await service.runner.run(cluster, job)
     latency_ms = (time.perf_counter() - started) * 1000
     decision_id = await anyio.to_thread.run_sync(_record, service, result, cluster, given, policy, latency_ms)
     _observe(service, result, cluster, latency_ms, decision_id)
@@ -107,30 +76,36 @@ async def allocate(
     )
 
 
-async def _cluster_of(principal: Principal, received: Received) -> str:
-    """The cluster the request is for: the token's, or (admin token) the document's, which must name one."""
+def _cluster_of(principal: Principal, received: Received) -> str:
+    """The cluster the request is for: the token's, or (admin token) the one the document names
+    in its first bytes, where Ganeti writes it."""
     name = peek_cluster_name(received.head)
     if principal.cluster is not None:
         if name:
             principal.check_cluster(name)
         return principal.cluster
     if not name:
-        read = await anyio.to_thread.run_sync(read_cluster_name, received.upload)
-        if isinstance(read, Rejected):
-            raise rejection(read)
-        name = read
+        raise ApiError(
+            400,
+            "bad_document",
+            [
+                ErrorLocation(
+                    loc="cluster_name",
+                    msg=f"missing or empty, or past the document's first {HEAD_BYTES} bytes: the admin "
+                    "token needs it there (Ganeti writes it first); or use the cluster's token",
+                )
+            ],
+        )
     return name
 
 
-def _policy(service: Service, cluster: str) -> ClusterPolicy:
+def _policy(service: Service, cluster: str, admin: bool) -> ClusterPolicy:
+    register = admin and service.settings.allow_unknown_clusters
     with service.sessions() as session:
-        found = get_cluster(cluster, session=session)
-        if found is not None:
-            return cluster_policy(found)
-        if not service.settings.allow_unknown_clusters:
-            raise ApiError(403, "forbidden", f"cluster {cluster!r} is not registered")
-        ensure_cluster(cluster, session=session)
-        return ClusterPolicy()
+        try:
+            return request_policy(cluster, register_unknown=register, session=session)
+        except UnknownCluster:
+            raise ApiError(403, "forbidden", f"cluster {cluster!r} is not registered") from None
 
 
 def _record(
@@ -141,59 +116,42 @@ def _record(
     policy: ClusterPolicy,
     latency_ms: float,
 ) -> str:
-    now, outcome = utcnow(), result.outcome
-    decision = Decision(
-        id=uuid.uuid4().hex,
-        created=now,
+    outcome = result.outcome
+    context = RequestContext(
         cluster=cluster,
         request_id=request_id_var.get() or "",
-        request_type=outcome.request_type,
-        success=outcome.success,
-        info=outcome.info,
-        nodes=outcome.nodes,
         params=params,
         defaults=policy.params,
-        warnings=outcome.warnings,
-        score_before=outcome.score_before,
-        score_after=outcome.score_after,
-        engine_version=outcome.engine_version,
         latency_ms=latency_ms,
-        engine_seconds=outcome.engine_seconds,
-        document_sha256=outcome.document_sha256,
         document_size=result.document_size,
-        document=result.document if service.settings.store_documents else None,
-        instances=[DecisionInstance(position=i, name=name) for i, name in enumerate(outcome.instances)],
-    )
-    state = ClusterState(
-        cluster_name=cluster,
-        updated=now,
-        decision_id=decision.id,
-        summary=outcome.summary.model_dump(),
-        score_before=outcome.score_before,
-        score_after=outcome.score_after,
         document=result.document,
     )
     with service.sessions() as session:
-        record_decision(decision, state, session=session)
-    return decision.id
+        return record_outcome(
+            outcome.facts,
+            context,
+            outcome.summary.model_dump(),
+            keep_document=service.settings.store_documents,
+            session=session,
+        )
 
 
 def _observe(service: Service, result: Decided, cluster: str, latency_ms: float, decision_id: str) -> None:
-    metrics, outcome = service.metrics, result.outcome
-    metrics.allocate_seconds.labels(request_type=outcome.request_type, cluster=cluster).observe(
+    metrics, facts = service.metrics, result.outcome.facts
+    metrics.allocate_seconds.labels(request_type=facts.request_type, cluster=cluster).observe(
         latency_ms / 1000
     )
-    metrics.engine_seconds.labels(request_type=outcome.request_type).observe(outcome.engine_seconds)
-    if not outcome.success:
-        metrics.placement_failed(outcome.info)
+    metrics.engine_seconds.labels(request_type=facts.request_type).observe(facts.engine_seconds)
+    if not facts.success:
+        metrics.placement_failed(facts.info)
     log.info(
         "decision",
         extra={
             "cluster": cluster,
             "decision_id": decision_id,
-            "request_type": outcome.request_type,
-            "success": outcome.success,
-            "nodes": outcome.nodes,
+            "request_type": facts.request_type,
+            "success": facts.success,
+            "nodes": facts.nodes,
             "latency_ms": round(latency_ms, 2),
         },
     )

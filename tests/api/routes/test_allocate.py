@@ -89,6 +89,29 @@ async def test_allocate_cluster_name_late_in_document_still_checked_403(client):
     assert (await client.get("/clusters/c2/decisions", headers=c2.headers)).json()["total"] == 0
 
 
+def _name_past_the_head(cluster: str) -> bytes:
+    """A document whose cluster_name comes after a member larger than the API's look at the head."""
+    doc = json.loads(document(cluster))
+    padded = {"cluster_tags": ["x" * 1000] * 100} | {k: v for k, v in doc.items() if k != "cluster_name"}
+    return json.dumps(padded | {"cluster_name": cluster}).encode()
+
+
+async def test_allocate_cluster_name_past_the_head_checked_in_the_engine_process_403(client):
+    c2 = await register(client, "c2")
+    response = await client.post("/allocate", content=_name_past_the_head("c1"), headers=c2.headers)
+    assert response.status_code == 403
+    assert response.json() == {"error": "forbidden", "detail": "the document is for 'c1', not 'c2'"}
+    assert (await client.get("/clusters/c2/decisions", headers=c2.headers)).json()["total"] == 0
+
+
+async def test_allocate_admin_token_cluster_name_past_the_head_400_naming_it(client):
+    await register(client, "c1")
+    response = await client.post("/allocate", content=_name_past_the_head("c1"), headers=ADMIN)
+    assert response.status_code == 400
+    (item,) = response.json()["detail"]
+    assert item["loc"] == "cluster_name" and "first 65536 bytes" in item["msg"]
+
+
 async def test_allocate_duplicate_cluster_name_key_last_one_wins_403(client):
     c2 = await register(client, "c2")
     doc = document("c2").decode()
@@ -293,7 +316,7 @@ async def test_allocate_admin_token_unregistered_cluster_allowed_registers_it(se
         assert cluster["tokens"] == [] and cluster["decisions"] == 1
 
 
-async def test_allocate_admin_token_document_without_leading_name_uses_parsed_name(client):
+async def test_allocate_admin_token_document_name_after_other_members_found(client):
     await register(client, "c1")
     doc = json.loads(document("c1"))
     reordered = {k: v for k, v in doc.items() if k != "cluster_name"} | {"cluster_name": "c1"}

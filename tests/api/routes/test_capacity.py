@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.iallocator import answer
+from app.service.answer import answer
 from tests.api.conftest import ADMIN, Registered, Serve, register
 from tests.support import docs as d
 from tests.support.replay import placed

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from app.iallocator import answer
+from app.service.answer import answer
 from tests.api.conftest import ADMIN, Registered, Serve, register
 from tests.support import docs as d
 

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine
 from app.main import create_app
 from tests.api.conftest import ADMIN, make_settings, running
 from tests.api.fakes import fake_answer
+from tests.service.test_pool import Nap
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +36,7 @@ async def test_readyz_database_gone_503(sqlite_url, tmp_path):
 async def test_engine_processes_for_large_documents_run_at_the_configured_niceness(sqlite_url):
     app = create_app(make_settings(sqlite_url, engine_niceness=7), answer=fake_answer)
     async with running(app):
-        main_pool_niceness = await app.state.service.pool.run("c", 10, os.nice, 0)
+        _, main_pool_niceness = await app.state.service.runner.run("c", Nap(0))
         assert main_pool_niceness == min(19, os.nice(0) + 7)
 
 

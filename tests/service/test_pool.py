@@ -6,11 +6,13 @@ import asyncio
 import multiprocessing
 import os
 import time
+from dataclasses import dataclass
 
 import pytest
 
-from app.core.engine_pool import Busy, ClusterGate, EnginePool, EngineUnavailable
-from app.core.worker import Afterwards
+from app.service.errors import Busy, EngineUnavailable
+from app.service.jobs import Afterwards
+from app.service.pool import ClusterGate, EnginePool
 
 pytestmark = pytest.mark.anyio
 
@@ -20,13 +22,24 @@ def anyio_backend():
     return "asyncio"
 
 
-def napping(seconds: float) -> int:
-    time.sleep(seconds)
-    return os.getpid()
+@dataclass(frozen=True)
+class Nap:
+    """Sleeps; answers with its process id and niceness. `size` picks the pool's lane."""
+
+    seconds: float
+    size: int = 0
+
+    def run(self, after: Afterwards) -> tuple[int, int]:
+        time.sleep(self.seconds)
+        return os.getpid(), os.nice(0)
 
 
-def dying() -> None:
-    os._exit(7)
+@dataclass(frozen=True)
+class Die:
+    size: int = 0
+
+    def run(self, after: Afterwards) -> None:
+        os._exit(7)
 
 
 class SlowToFree:
@@ -34,9 +47,13 @@ class SlowToFree:
         time.sleep(2)
 
 
-def leaving(after: Afterwards) -> int:
-    after.append(SlowToFree())
-    return os.getpid()
+@dataclass(frozen=True)
+class Leave:
+    size: int = 0
+
+    def run(self, after: Afterwards) -> int:
+        after.append(SlowToFree())
+        return os.getpid()
 
 
 async def test_gate_queue_full_busy():
@@ -73,9 +90,9 @@ async def test_pool_start_starts_every_process_before_any_run():
 async def test_pool_answers_before_freeing_what_a_run_left_afterwards():
     pool = EnginePool(workers=1, limit=1, queue=0, warm_module="os")
     try:
-        await pool.run("a", 10, napping, 0)  # the worker is up
+        await pool.run("a", 10, Nap(0))  # the worker is up
         started = time.perf_counter()
-        assert await pool.run("a", 10, leaving, Afterwards()) != os.getpid()
+        assert await pool.run("a", 10, Leave()) != os.getpid()
         assert time.perf_counter() - started < 1.5  # freeing takes 2 s, after the answer
     finally:
         await pool.close()
@@ -85,8 +102,8 @@ async def test_pool_runs_off_the_event_loop_in_other_processes():
     pool = EnginePool(workers=2, limit=2, queue=0, warm_module="os")
     try:
         started = time.perf_counter()
-        pids = await asyncio.gather(pool.run("a", 10, napping, 0.3), pool.run("b", 10, napping, 0.3))
-        assert os.getpid() not in pids
+        runs = await asyncio.gather(pool.run("a", 10, Nap(0.3)), pool.run("b", 10, Nap(0.3)))
+        assert os.getpid() not in [pid for pid, _ in runs]
         assert time.perf_counter() - started < 0.3 * 2 + 2  # both ran at once (plus process start)
     finally:
         await pool.close()
@@ -95,13 +112,13 @@ async def test_pool_runs_off_the_event_loop_in_other_processes():
 async def test_pool_timeout_keeps_slot_until_run_ends():
     pool = EnginePool(workers=1, limit=1, queue=0, warm_module="os")
     try:
-        await pool.run("a", 10, napping, 0)  # start the worker
+        await pool.run("a", 10, Nap(0))  # start the worker
         with pytest.raises(TimeoutError):
-            await pool.run("a", 0.1, napping, 0.6)
+            await pool.run("a", 0.1, Nap(0.6))
         with pytest.raises(Busy):
-            await pool.run("a", 1, napping, 0)
+            await pool.run("a", 1, Nap(0))
         await asyncio.sleep(0.8)
-        assert await pool.run("a", 5, napping, 0)
+        assert await pool.run("a", 5, Nap(0))
     finally:
         await pool.close()
 
@@ -110,8 +127,8 @@ async def test_pool_dead_worker_unavailable_then_restarted():
     pool = EnginePool(workers=1, limit=1, queue=0, warm_module="os")
     try:
         with pytest.raises(EngineUnavailable):
-            await pool.run("a", 10, dying)
-        assert await pool.run("a", 10, napping, 0)
+            await pool.run("a", 10, Die())
+        assert await pool.run("a", 10, Nap(0))
     finally:
         await pool.close()
 
@@ -119,24 +136,20 @@ async def test_pool_dead_worker_unavailable_then_restarted():
 async def test_pool_close_ends_runaway_runs_after_grace():
     pool = EnginePool(workers=1, limit=1, queue=0, warm_module="os")
     with pytest.raises(TimeoutError):
-        await pool.run("a", 0.5, napping, 30)
+        await pool.run("a", 0.5, Nap(30))
     started = time.perf_counter()
     await pool.close(grace=0.2)
     assert time.perf_counter() - started < 5
-
-
-def napping_on(document: bytes, seconds: float) -> tuple[int, int]:
-    return napping(seconds), os.nice(0)
 
 
 async def test_pool_small_document_not_held_up_by_large_ones():
     pool = EnginePool(workers=1, limit=2, queue=4, warm_module="os", small_bytes=100, niceness=5)
     try:
         await pool.start()
-        large = asyncio.create_task(pool.run("big", 10, napping_on, b"x" * 1000, 1.5))
+        large = asyncio.create_task(pool.run("big", 10, Nap(1.5, size=1000)))
         await asyncio.sleep(0.2)
         started = time.perf_counter()
-        small_pid, small_niceness = await pool.run("small", 10, napping_on, b"x", 0)
+        small_pid, small_niceness = await pool.run("small", 10, Nap(0, size=1))
         assert time.perf_counter() - started < 1.0  # in its own lane, not after the large run
         large_pid, large_niceness = await large
         assert small_pid != large_pid

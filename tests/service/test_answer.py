@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator
 
 import pytest
 
-from app.iallocator import answer
 from app.protocol import ClusterDocument
+from app.service.answer import WrongCluster, answer
 from tests.support.shared import TESTDATA
 
 # hail-invalid-reloc.json is refused before anything is built
@@ -47,3 +48,11 @@ def test_answer_retains_the_document_when_asked():
     assert answer(data, retain=retained).body == answer(data).body
     (doc,) = retained
     assert isinstance(doc, ClusterDocument) and list(doc.nodes) == ["node1", "node2", "node3", "node4"]
+
+
+def test_answer_document_of_another_cluster_refused_before_the_engine_runs():
+    data = (TESTDATA / "hail-alloc-drbd.json").read_bytes()
+    named = json.loads(data)["cluster_name"]
+    with pytest.raises(WrongCluster, match=f"the document is for {named!r}, not 'other'"):
+        answer(data, cluster="other")
+    assert answer(data, cluster=named).body == answer(data).body

@@ -1,4 +1,4 @@
-"""The malloc settings of engine processes (app/core/memory.py)."""
+"""The malloc settings of engine processes (app/service/memory.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from app.core import memory
+from app.service import memory
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc only")

@@ -21,25 +21,18 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from app.core.memory import tune_malloc
+from app.service.errors import Busy, EngineUnavailable
+from app.service.jobs import Afterwards, Crashed, Job, Rejected, execute
+from app.service.memory import tune_malloc
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-class Busy(Exception):
-    """The cluster's queue is full."""
-
-
-class EngineUnavailable(Exception):
-    """An engine process died (the pool is restarted for the next request)."""
 
 
 @dataclass
@@ -109,7 +102,7 @@ class EnginePool:
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the engine once; each worker (a fork of it) starts warm. This takes
         # effect when the fork server starts, i.e. for the first pool of the process.
-        context.set_forkserver_preload(["app.core.worker", self._warm_module])
+        context.set_forkserver_preload(["app.service.jobs", self._warm_module])
         return ProcessPoolExecutor(
             workers, mp_context=context, initializer=_warm, initargs=(self._warm_module, niceness)
         )
@@ -132,20 +125,16 @@ class EnginePool:
             else:
                 self._small = self._new_executor(small=True)
 
-    async def run(
-        self, cluster: str, timeout: float, fn: Callable[..., T], *args: Any, size: int | None = None
-    ) -> T:
-        """fn(*args) in a worker under `cluster`'s limit; the whole wait is bounded by `timeout`.
-        The lane follows `size`, the request document's (by default the bytes among `args`)."""
+    async def run(self, cluster: str, timeout: float, job: Job[T]) -> T | Rejected | Crashed:
+        """`job` in a worker under `cluster`'s limit; the whole wait is bounded by `timeout`.
+        The lane follows the job's document size."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await self.gate.acquire(cluster, timeout)
-        if size is None:
-            size = sum(len(a) for a in args if isinstance(a, bytes))
-        main = size > self.small_bytes or self._busy < self.workers
+        main = job.size > self.small_bytes or self._busy < self.workers
         executor = self._executor if main else self._small
         try:
-            future: Future[T] = executor.submit(fn, *args)
+            future: Future[T | Rejected | Crashed] = executor.submit(execute, job, Afterwards())
         except (BrokenProcessPool, RuntimeError) as exc:
             self.gate.release(cluster)
             self._restart(executor)
@@ -159,7 +148,7 @@ class EnginePool:
             if main:
                 self._busy -= 1
 
-        def done(_: Future[T]) -> None:
+        def done(_: Future[T | Rejected | Crashed]) -> None:
             try:
                 loop.call_soon_threadsafe(finished)
             except RuntimeError:  # the loop is closed: the service is stopping

@@ -1,0 +1,59 @@
+"""POST /clusters/{name}/explain: a request run as /allocate would run it, deciding nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request
+
+from app.api import examples
+from app.api.body import read_document
+from app.api.deps import ParamsQuery, PrincipalDep, ServiceDep
+from app.api.errors import ApiError, responses
+from app.api.reports import observe, policy_of
+from app.api.schemas import ExplainPublic
+from app.engine import DEFAULT_TOP
+from app.service.jobs import ExplainJob
+from app.service.upload import peek_cluster_name
+
+router = APIRouter(prefix="/clusters", tags=["clusters"])
+MAX_TOP = 50
+
+
+@router.post(
+    "/{name}/explain",
+    responses=responses(400, 401, 403, 404, 413, 415, 422, 429, 500, 503, 504),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "An iallocator input document, as for POST /allocate (Content-Encoding: gzip "
+            "accepted)",
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/InputDocument"},
+                    "example": examples.ALLOCATE_REQUEST,
+                }
+            },
+        }
+    },
+)
+async def explain(
+    name: str,
+    request: Request,
+    principal: PrincipalDep,
+    service: ServiceDep,
+    params: ParamsQuery = None,
+    top: Annotated[int, Query(ge=1, le=MAX_TOP, description="Candidates kept per instance")] = DEFAULT_TOP,
+) -> ExplainPublic:
+    """Run a request as POST /allocate would, without recording a decision, and say why."""
+    principal.check_cluster(name)
+    policy = await anyio.to_thread.run_sync(policy_of, service, name)
+    received = await read_document(request, service.settings.max_body_bytes)
+    named = peek_cluster_name(received.head)
+    if named and named != name:
+        raise ApiError(403, "forbidden", f"the document is for {named!r}, not {name!r}")
+    job = ExplainJob(received.upload, name, list(params or []), policy.params, top)
+    result = await service.runner.run(name, job)
+    observe(service, "explain", name, result)
+    return ExplainPublic.model_validate(result.body)

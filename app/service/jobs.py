@@ -1,0 +1,235 @@
+"""The engine jobs: one frozen dataclass per kind of work an engine process does for the service
+(decide, explain, count capacity), each with what it needs and a `run` that does it there.
+
+A job and its result cross the process boundary, so both are plain picklable values. `execute`
+runs a job and turns its failures into values (`Rejected`, `Crashed`): nothing that fails to
+unpickle can break the pool. The document is unpacked and parsed once, in the engine process.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+import traceback
+import zlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, TypeVar
+
+from app.engine import explain_request, headroom, probe_request
+from app.protocol import Disk, parse_document
+from app.protocol.errors import InputError, ParameterError
+from app.protocol.request import DiskTemplate
+from app.service.answer import AnswerFn, Outcome, WrongCluster, check_cluster
+from app.service.memory import release_memory
+from app.service.params import engine_options
+from app.service.upload import BodyError, Upload, unpack_document
+
+R = TypeVar("R", covariant=True)
+
+
+class Afterwards(list[object]):
+    """What a run leaves to do once its answer has been sent: `execute` takes one.
+
+    The pool's worker loop (concurrent.futures) drops a call's arguments only after sending its
+    result, so the run answers first, then frees its document (5-50 ms for tens of thousands of
+    JSON objects), turns the cyclic collector back on (which would otherwise scan every object
+    of it first) and gives the heap back to the system. The caller's copy is never armed."""
+
+    armed = False
+
+    def __del__(self) -> None:
+        if self.armed:
+            self.clear()
+            gc.enable()
+            release_memory()
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Bad input: `code` is bad_parameter, bad_document, bad_request, too_large or forbidden;
+    `loc` names the field at fault (None: the body as a whole)."""
+
+    code: str
+    loc: str | None
+    msg: str
+    status: int = 400
+
+
+@dataclass(frozen=True)
+class Crashed:
+    """The engine raised something other than bad input: a bug. `trace` goes to the log only."""
+
+    error: str
+    trace: str
+
+
+@dataclass(frozen=True)
+class Decided:
+    """An answer, with what the cluster state and the decision history need besides."""
+
+    outcome: Outcome
+    document_size: int
+    document: bytes | None  # compressed input (`unpack_document`), None when over the cap
+
+
+@dataclass(frozen=True)
+class Reported:
+    """An explanation or a capacity count: the JSON body the API returns (without what the
+    service adds), the document's cluster_name and the time spent in the engine."""
+
+    body: dict[str, Any]
+    cluster_name: str
+    engine_seconds: float
+
+
+class Job(Protocol[R]):
+    """What the engine pool runs: `size` (bytes of its document) picks the pool's lane."""
+
+    @property
+    def size(self) -> int: ...
+
+    def run(self, after: Afterwards) -> R: ...
+
+
+def execute(job: Job[R], after: Afterwards) -> R | Rejected | Crashed:
+    """Run `job`, turning bad input and engine bugs into values. The cyclic garbage collector
+    waits until `after` is done: it would rescan every JSON object of a big document while it
+    is parsed, and again once it is answered."""
+    gc.disable()
+    after.armed = True
+    try:
+        return job.run(after)
+    except InputError as exc:
+        code = "bad_parameter" if isinstance(exc, ParameterError) else "bad_document"
+        return Rejected(code, exc.path, exc.reason)
+    except BodyError as exc:
+        return Rejected(exc.code, None, str(exc), exc.status)
+    except WrongCluster as exc:
+        return Rejected("forbidden", None, str(exc), 403)
+    except Exception as exc:  # a bug in the engine; the service logs it and answers 500
+        return Crashed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+@dataclass(frozen=True)
+class DecideJob:
+    """Answer an uploaded request for `cluster` with `answer` (a module-level function); keep the
+    document compressed if that is at most `keep_max` bytes (a gzip body as the shim sent it)."""
+
+    answer: AnswerFn
+    upload: Upload
+    cluster: str
+    params: Sequence[str]
+    defaults: Sequence[str]
+    keep_max: int
+
+    @property
+    def size(self) -> int:
+        return self.upload.size
+
+    def run(self, after: Afterwards) -> Decided:
+        data, kept = self.upload.unpack()
+        outcome = self.answer(data, self.params, self.defaults, cluster=self.cluster, retain=after)
+        document = kept if kept is not None else zlib.compress(data, 1)
+        return Decided(outcome, len(data), document if len(document) <= self.keep_max else None)
+
+
+@dataclass(frozen=True)
+class ExplainJob:
+    """Run an uploaded request for `cluster` without deciding: its answer, the `top` best
+    candidates, the rejections."""
+
+    upload: Upload
+    cluster: str
+    params: Sequence[str]
+    defaults: Sequence[str]
+    top: int
+
+    @property
+    def size(self) -> int:
+        return self.upload.size
+
+    def run(self, after: Afterwards) -> Reported:
+        started = time.perf_counter()
+        options, warnings = engine_options(self.params, self.defaults)
+        doc = parse_document(self.upload.unpack()[0])
+        after.append(doc)
+        check_cluster(doc.cluster_name, self.cluster)
+        found = explain_request(doc, options, self.top)
+        reply = found.reply
+        report = {
+            "request_type": doc.request.type,
+            "answer": {"success": reply.success, "info": reply.info, "result": reply.result},
+            "candidates": [asdict(c) for c in found.candidates],
+            "rejected": {name: asdict(r) for name, r in found.rejected.items()},
+            "warnings": warnings,
+        }
+        return Reported(_finite(report), doc.cluster_name, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class InstanceProbe:
+    """The shape of an instance to fit: MiB, counts and the disks as (size, spindles)."""
+
+    memory: int
+    vcpus: int
+    disk_template: DiskTemplate
+    disks: tuple[tuple[int, int | None], ...]
+    spindle_use: int = 1
+    disk_space_total: int | None = None  # None: as Ganeti computes it
+
+
+@dataclass(frozen=True)
+class CapacityJob:
+    """How many more instances of `probe` fit in a kept (compressed) document, at most `limit`,
+    computed for at most `budget` seconds."""
+
+    document: bytes
+    probe: InstanceProbe
+    params: Sequence[str]
+    defaults: Sequence[str]
+    limit: int
+    budget: float
+
+    @property
+    def size(self) -> int:
+        return len(self.document)
+
+    def run(self, after: Afterwards) -> Reported:
+        started = time.perf_counter()
+        options, warnings = engine_options(self.params, self.defaults)
+        doc = parse_document(unpack_document(self.document))
+        after.append(doc)
+        shape = self.probe
+        disks = [Disk(size=size, spindles=spindles) for size, spindles in shape.disks]
+        req = probe_request(
+            shape.memory, shape.vcpus, shape.disk_template, disks, shape.spindle_use, shape.disk_space_total
+        )
+        room = headroom(doc, req, options, self.limit, self.budget)
+        instance = {
+            "memory": req.memory,
+            "vcpus": req.vcpus,
+            "disk_template": req.disk_template,
+            "disks": [{"size": d.size, "spindles": d.spindles} for d in req.disks],
+            "spindle_use": req.spindle_use,
+            "disk_space_total": req.disk_space_total,
+            "required_nodes": req.required_nodes,
+        }
+        body = asdict(room) | {
+            "instance": instance,
+            "capped": room.capped_by is not None,
+            "warnings": warnings,
+        }
+        return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
+
+
+def _finite(value: Any) -> Any:
+    """`value` with NaN and infinite numbers (a degenerate score) as None: JSON has neither."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
