@@ -11,8 +11,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.engine import run_request
-from app.engine.options import EngineOptions, options_from_params
+from app.cluster import build_cluster
+from app.engine import EngineOptions, options_from_params, run_request
 from app.protocol import dump_response, parse_document, parse_params
 from app.protocol.summary import StateSummary, summarize_document
 
@@ -57,7 +57,8 @@ def answer(
     doc = parse_document(data)
     if retain is not None:
         retain.append(doc)
-    reply = run_request(doc, options)
+    c = build_cluster(doc, options.static_kvm_node_memory)
+    reply = run_request(c, doc.request, options)
     return Outcome(
         body=dump_response(reply.success, reply.info, reply.result) + b"\n",  # one line, as hail prints
         success=reply.success,

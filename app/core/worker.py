@@ -21,10 +21,9 @@ from typing import Any, TypeVar
 
 import orjson
 
+from app.cluster import build_cluster
 from app.core.memory import release_memory
-from app.engine.explain import explain_request
-from app.engine.headroom import headroom, probe_request
-from app.engine.options import EngineOptions, options_from_params
+from app.engine import EngineOptions, explain_request, headroom, options_from_params, probe_request
 from app.iallocator import Outcome
 from app.protocol import Disk, parse_document, parse_params
 from app.protocol.errors import InputError, ParameterError
@@ -198,7 +197,8 @@ def explain(
         options, warnings = _options(params, defaults)
         doc = parse_document(upload.unpack()[0])
         after.append(doc)
-        found = explain_request(doc, options, top)
+        c = build_cluster(doc, options.static_kvm_node_memory)
+        found = explain_request(c, doc.request, options, top)
         reply = found.reply
         report = {
             "request_type": doc.request.type,
@@ -242,7 +242,8 @@ def capacity(
         after.append(doc)
         disks = [Disk.model_validate(d) for d in shape["disks"]]
         req = probe_request(**(shape | {"disks": disks}))
-        room = headroom(doc, req, options, limit, budget)
+        c = build_cluster(doc, options.static_kvm_node_memory)
+        room = headroom(c, req, options, limit, budget)
         instance = req.model_dump(
             include=set(shape) | {"required_nodes"}, exclude={"disks": {"__all__": {"mode"}}}
         )

@@ -30,8 +30,7 @@ from app.api.schemas import (
     ExplainPublic,
 )
 from app.core import worker
-from app.engine.explain import DEFAULT_TOP
-from app.engine.headroom import DEFAULT_LIMIT
+from app.engine import DEFAULT_LIMIT, DEFAULT_TOP
 from app.store.clusters import ClusterPolicy, cluster_policy, count_clusters, get_cluster, list_clusters
 from app.store.decisions import DecisionFilter, activity, list_decisions
 
