@@ -131,8 +131,9 @@ def _bitmap(sets: list[frozenset[str]]) -> BoolArray:
     """(node, tag): whether the node has the tag, one column per distinct tag."""
     column = {tag: k for k, tag in enumerate(sorted(set().union(*sets)))}
     out = np.zeros((len(sets), len(column)), dtype=bool)
-    for node, tags in enumerate(sets):
-        out[node, [column[t] for t in tags]] = True
+    out[
+        [node for node, tags in enumerate(sets) for _ in tags], [column[t] for tags in sets for t in tags]
+    ] = True
     return out
 
 
