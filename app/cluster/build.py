@@ -17,6 +17,7 @@ from app.cluster.model import (
     OFFLINE,
     RUN_STATE,
     RUNNING,
+    BoolArray,
     Cluster,
     Group,
     Instances,
@@ -25,6 +26,7 @@ from app.cluster.model import (
     SpecList,
 )
 from app.protocol.document import INSTANCE_DEFAULTS, NODE_DEFAULTS, ClusterDocument, JsonObject
+from app.protocol.request import AllocateRequest, MultiAllocateEntry
 
 EXCL_PREFIX = "htools:iextags:"
 LOCATION_PREFIX = "htools:nlocation:"
@@ -51,12 +53,40 @@ def _allowed_migrations(cluster_tags: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def make_spec(name: str, inst: JsonObject, cluster: Cluster) -> InstanceSpec:
-    """An engine instance from its JSON object (existing instances and requested ones)."""
-    return _spec(name, inst, cluster.excl_prefixes, cluster.desired_prefixes)
+def request_spec(req: AllocateRequest | MultiAllocateEntry, cluster: Cluster) -> InstanceSpec:
+    """The engine instance of a requested one, read from its protocol model (a request has
+    no admin state: it is up, as hail takes it)."""
+    spindles = [d.spindles for d in req.disks]
+    excl_tags, desired_loc = _tag_fields(req.tags, cluster.excl_prefixes, cluster.desired_prefixes)
+    return InstanceSpec(
+        req.name,
+        req.memory,
+        req.vcpus,
+        req.disk_space_total,
+        req.disk_template,
+        req.spindle_use,
+        tuple(d.size for d in req.disks),
+        None if None in spindles else sum(s for s in spindles if s is not None),
+        RUNNING,
+        excl_tags,
+        desired_loc,
+        frozenset(n.network for n in req.nics if n.network) if req.nics else _NONE,
+        tuple(req.tags),
+    )
+
+
+def _tag_fields(
+    tags: Sequence[str], excl: Sequence[str], desired: Sequence[str]
+) -> tuple[tuple[str, ...], frozenset[str]]:
+    """An instance's exclusion tags and desired locations among its tags."""
+    return (
+        tuple(t for t in tags if any(t.startswith(p) for p in excl)) if excl and tags else (),
+        frozenset(t for t in tags if any(t.startswith(p) for p in desired)) if desired and tags else _NONE,
+    )
 
 
 def _spec(name: str, inst: JsonObject, excl: Sequence[str], desired: Sequence[str]) -> InstanceSpec:
+    """An existing instance's engine instance, from its JSON object (the loader's fast path)."""
     disks = inst.get("disks") or ()
     disk_spindles: int | None = 0
     for d in disks:
@@ -67,6 +97,7 @@ def _spec(name: str, inst: JsonObject, excl: Sequence[str], desired: Sequence[st
         disk_spindles += int(spindles)  # type: ignore[operator]
     tags = inst.get("tags") or ()
     nics = inst.get("nics") or ()
+    excl_tags, desired_loc = _tag_fields(tags, excl, desired)
     return InstanceSpec(
         name,
         int(inst["memory"]),
@@ -77,8 +108,8 @@ def _spec(name: str, inst: JsonObject, excl: Sequence[str], desired: Sequence[st
         tuple(int(d["size"]) for d in disks),
         disk_spindles,
         RUN_STATE.get(inst.get("admin_state", "up"), RUNNING),  # hail: unknown means up
-        tuple(t for t in tags if any(t.startswith(p) for p in excl)) if excl and tags else (),
-        frozenset(t for t in tags if any(t.startswith(p) for p in desired)) if desired and tags else _NONE,
+        excl_tags,
+        desired_loc,
         frozenset(n["network"] for n in nics if n.get("network")) if nics else _NONE,
         tuple(tags),
     )
@@ -94,6 +125,16 @@ def _live(node: JsonObject) -> bool:
 def _runtime(raw: list[JsonObject], live: list[bool], key: str, dtype: type) -> NDArray[Any]:
     """A run-time figure of every node; hail reads it only for live nodes (0 otherwise)."""
     return np.array([x.get(key, 0) if ok else 0 for x, ok in zip(raw, live, strict=True)], dtype=dtype)
+
+
+def _bitmap(sets: list[frozenset[str]]) -> BoolArray:
+    """(node, tag): whether the node has the tag, one column per distinct tag."""
+    column = {tag: k for k, tag in enumerate(sorted(set().union(*sets)))}
+    out = np.zeros((len(sets), len(column)), dtype=bool)
+    out[
+        [node for node, tags in enumerate(sets) for _ in tags], [column[t] for tags in sets for t in tags]
+    ] = True
+    return out
 
 
 def build_cluster(doc: ClusterDocument, static_kvm_node_memory: int) -> Cluster:
@@ -128,6 +169,7 @@ def build_cluster(doc: ClusterDocument, static_kvm_node_memory: int) -> Cluster:
     mig = [_node_tags(mig_prefixes, t) for t in node_tags]
     rmig = [frozenset(m) | {a for a, b in allowed if b in m} for m in mig]
     f_mem = _runtime(raw, live, "free_memory", np.int64)
+    loc_tags = [_node_tags(loc_prefixes, t) for t in node_tags]
     nodes = Nodes(
         names=names,
         group=group,
@@ -157,7 +199,7 @@ def build_cluster(doc: ClusterDocument, static_kvm_node_memory: int) -> Cluster:
         peers=[{} for _ in range(n)],
         p_tags=[Counter() for _ in range(n)],
         conflicts=np.zeros(n, dtype=np.int64),
-        loc_tags=[_node_tags(loc_prefixes, t) for t in node_tags],
+        loc_tags=loc_tags,
         loc_excl=[Counter() for _ in range(n)],
         mig_tags=mig,
         rmig_tags=rmig,
@@ -169,6 +211,7 @@ def build_cluster(doc: ClusterDocument, static_kvm_node_memory: int) -> Cluster:
         instances=Instances.empty(),
         node_index=node_index,
         instance_index={},
+        loc_bits=_bitmap(loc_tags),
         excl_prefixes=_suffixes(tags, EXCL_PREFIX),
         desired_prefixes=_suffixes(tags, DESIRED_PREFIX),
     )
@@ -227,9 +270,7 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     nodes.i_sp += per_node(pnode, spindles) + per_node(sec, spindles[has_sec])
     nodes.i_sp[nodes.excl] = 0.0
     loc_scores = np.zeros(len(raw), dtype=np.int64)
-    if any(nodes.loc_tags):
-        for k in np.flatnonzero(has_sec).tolist():
-            loc_scores[k] = len(nodes.loc_tags[int(pnode[k])] & nodes.loc_tags[int(snode[k])])
+    loc_scores[has_sec] = cluster.pair_locations(pnode[has_sec], sec)
     # location scores and exclusion or desired-location tags: only the instances with any
     todo = set(np.flatnonzero(loc_scores).tolist())
     if cluster.excl_prefixes or cluster.desired_prefixes:
@@ -255,4 +296,4 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     cluster.instance_index = {name: i for i, name in enumerate(names)}
 
 
-__all__ = ["build_cluster", "make_spec"]
+__all__ = ["build_cluster", "request_spec"]

@@ -85,36 +85,36 @@ class Nodes:
     """Per-node arrays (index = node number)."""
 
     names: list[str]
-    group: IntArray
+    group: IntArray  # the node's group (index into Cluster.groups)
     offline: BoolArray  # htools-offline: offline, not vm_capable, or drained
-    t_mem: FloatArray
+    t_mem: FloatArray  # total memory, MiB
     t_mem_int: IntArray  # trunc(total_memory)
-    n_mem: IntArray
-    f_mem: IntArray
-    x_mem: IntArray
-    i_mem: IntArray
-    f_mem_forth: IntArray
-    t_dsk: FloatArray
-    f_dsk: IntArray
-    t_cpu: FloatArray
-    u_cpu: IntArray
-    excl: BoolArray
-    t_sp: IntArray
-    f_sp: IntArray
-    i_sp: FloatArray
-    hi_sp: FloatArray
-    vcpu_ratio: FloatArray
-    r_mem: IntArray
-    fail_n1: BoolArray
-    p_cnt: IntArray
-    s_cnt: IntArray
-    loc_score: IntArray
-    peers: list[dict[int, int]]
-    p_tags: list[Counter[str]]
+    n_mem: IntArray  # memory the node itself uses (dom0 / reserved), MiB
+    f_mem: IntArray  # free memory as reported, MiB
+    x_mem: IntArray  # unaccounted memory: total - node - instances - free, MiB
+    i_mem: IntArray  # memory of the running primary instances, MiB
+    f_mem_forth: IntArray  # free memory counting forthcoming (not running) instances too, MiB
+    t_dsk: FloatArray  # total disk, MiB
+    f_dsk: IntArray  # free disk, MiB
+    t_cpu: FloatArray  # physical CPUs
+    u_cpu: IntArray  # virtual CPUs in use (reserved plus those of non-offline primaries)
+    excl: BoolArray  # exclusive storage
+    t_sp: IntArray  # total spindles
+    f_sp: IntArray  # free spindles (exclusive storage only; -1: unknown)
+    i_sp: FloatArray  # spindles used by instances (spindle_use; 0 with exclusive storage)
+    hi_sp: FloatArray  # spindle limit: the group's spindle ratio times t_sp
+    vcpu_ratio: FloatArray  # the group's maximum virtual/physical CPU ratio
+    r_mem: IntArray  # memory reserved for the largest peer's failover (max over peers), MiB
+    fail_n1: BoolArray  # the node cannot take its largest peer's instances (N+1 failure)
+    p_cnt: IntArray  # primary instances
+    s_cnt: IntArray  # secondary instances
+    loc_score: IntArray  # sum of its primaries' location scores (shared domains, desired locations)
+    peers: list[dict[int, int]]  # per primary node: memory of its DRBD instances secondary here, MiB
+    p_tags: list[Counter[str]]  # exclusion tags of the primaries, counted
     conflicts: IntArray  # sum(count - 1) over p_tags: primaries sharing an exclusion tag
-    loc_tags: list[frozenset[str]]
-    loc_excl: list[Counter[tuple[str, str]]]
-    mig_tags: list[frozenset[str]]
+    loc_tags: list[frozenset[str]]  # location (failure domain) tags
+    loc_excl: list[Counter[tuple[str, str]]]  # (location tag, exclusion tag) of the primaries
+    mig_tags: list[frozenset[str]]  # migration tags
     rmig_tags: list[frozenset[str]]  # migration tags this node accepts (with allowmigration)
 
     def __len__(self) -> int:
@@ -185,6 +185,7 @@ class Cluster:
     instances: Instances
     node_index: dict[str, int]
     instance_index: dict[str, int]
+    loc_bits: BoolArray  # the nodes' location tags as a (node, distinct tag) bitmap; never changes
     # cluster-wide tag configuration (ALGORITHM.md 7.2)
     excl_prefixes: tuple[str, ...] = ()
     desired_prefixes: tuple[str, ...] = ()
@@ -210,9 +211,19 @@ class Cluster:
             insts,
             self.node_index,
             dict(self.instance_index),
+            self.loc_bits,
             self.excl_prefixes,
             self.desired_prefixes,
         )
+
+    def pair_locations(self, p: IntArray, s: IntArray) -> IntArray:
+        """|loc(p) & loc(s)| of each pair: a DRBD instance's location score (ALGORITHM.md 7)."""
+        out: IntArray = (self.loc_bits[p] & self.loc_bits[s]).sum(axis=1)
+        return out
+
+    def pair_location(self, p: int, s: int) -> int:
+        """`pair_locations` of one pair; 0 without a secondary."""
+        return int((self.loc_bits[p] & self.loc_bits[s]).sum()) if s != NO_NODE else 0
 
     def group_nodes(self, group: int) -> IntArray:
         out: IntArray = np.flatnonzero(self.nodes.group == group)

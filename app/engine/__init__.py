@@ -1,30 +1,35 @@
-"""The engine: pure algorithms turning a parsed request into a reply (no I/O)."""
+"""The engine: pure algorithms turning a built cluster and a parsed request into a reply (no I/O).
+
+This is its whole public surface; nothing outside the engine imports its submodules.
+"""
 
 from __future__ import annotations
 
-from app.cluster.build import build_cluster
-from app.engine.explain import DEFAULT_TOP, Explanation, explain_request
-from app.engine.headroom import DEFAULT_LIMIT, Headroom, headroom, probe_request
 from app.engine.options import EngineOptions, options_from_params
+from app.engine.questions.explain import (
+    DEFAULT_TOP,
+    Candidate,
+    Explanation,
+    NodeRejection,
+    Rejections,
+    explain_request,
+)
+from app.engine.questions.headroom import DEFAULT_LIMIT, GroupRoom, Headroom, Stop, headroom, probe_request
 from app.engine.reply import Reply
-from app.protocol.document import ClusterDocument
-
-
-def run_request(doc: ClusterDocument, opts: EngineOptions) -> Reply:
-    """Answer one request document."""
-    from app.engine import dispatch
-
-    cluster = build_cluster(doc, opts.static_kvm_node_memory)
-    return dispatch.run(cluster, doc.request, opts)
-
+from app.engine.requests.dispatch import run_request
 
 __all__ = [
+    "Candidate",
     "DEFAULT_LIMIT",
     "DEFAULT_TOP",
     "EngineOptions",
     "Explanation",
+    "GroupRoom",
     "Headroom",
+    "NodeRejection",
+    "Rejections",
     "Reply",
+    "Stop",
     "explain_request",
     "headroom",
     "options_from_params",

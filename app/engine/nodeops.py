@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.cluster.model import NO_NODE, Cluster, InstanceSpec, IntArray
-from app.engine.failures import Fail
-from app.engine.score import NodeFields, node_fields
+from app.engine.checks.failures import Fail
+from app.engine.score.metrics import NodeFields, node_fields
 
 Key = TypeVar("Key", str, tuple[str, str])
 
@@ -219,27 +219,9 @@ def _subtract(counter: Counter[Key], keys: Iterable[Key]) -> None:
             del counter[key]
 
 
-def location_score(c: Cluster, p: int, s: int) -> int:
-    """An instance's location score on the pair (p, s): shared failure domains."""
-    return len(c.nodes.loc_tags[p] & c.nodes.loc_tags[s]) if s != NO_NODE else 0
-
-
-def location_scores(c: Cluster, p: IntArray, s: IntArray) -> IntArray:
-    """|loc(p) & loc(s)| of each pair (an instance's location score, section 7)."""
-    tags = sorted(set().union(*c.nodes.loc_tags))
-    if not tags:
-        return np.zeros(len(p), dtype=np.int64)
-    column = {tag: k for k, tag in enumerate(tags)}
-    has = np.zeros((len(c.nodes), len(tags)), dtype=bool)
-    for node, node_tags in enumerate(c.nodes.loc_tags):
-        has[node, [column[t] for t in node_tags]] = True
-    out: IntArray = (has[p] & has[s]).sum(axis=1)
-    return out
-
-
 def place_instance(c: Cluster, inst: InstanceSpec, primary: int, secondary: int = NO_NODE) -> int:
     """Add a new instance to the cluster on its nodes; returns its index."""
-    loc = location_score(c, primary, secondary)
+    loc = c.pair_location(primary, secondary)
     add_primary(c, primary, inst, loc)
     if secondary != NO_NODE:
         add_secondary(c, secondary, inst, primary)

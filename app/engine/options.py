@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from app.protocol.errors import ParameterError
 
 if TYPE_CHECKING:
-    from app.engine.search import SearchTrace
+    from app.engine.placement.search import SearchTrace
 
 DEFAULT_STATIC_KVM_NODE_MEMORY = 4096
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.cluster import build_cluster
 from app.engine import run_request
 from app.protocol import dump_response, parse_document
 from app.protocol.summary import StateSummary, summarize_document
@@ -80,7 +81,7 @@ def answer(
     if retain is not None:
         retain.append(doc)
     check_cluster(doc.cluster_name, cluster)
-    reply = run_request(doc, options)
+    reply = run_request(build_cluster(doc, options.static_kvm_node_memory), doc.request, options)
     body = dump_response(reply.success, reply.info, reply.result) + b"\n"  # one line, as hail prints
     facts = DecisionFacts(
         request_type=doc.request.type,

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, TypeVar
 
+from app.cluster import build_cluster
 from app.engine import explain_request, headroom, probe_request
 from app.protocol import Disk, parse_document
 from app.protocol.errors import InputError, ParameterError
@@ -156,7 +157,8 @@ class ExplainJob:
         doc = parse_document(self.upload.unpack()[0])
         after.append(doc)
         check_cluster(doc.cluster_name, self.cluster)
-        found = explain_request(doc, options, self.top)
+        c = build_cluster(doc, options.static_kvm_node_memory)
+        found = explain_request(c, doc.request, options, self.top)
         reply = found.reply
         report = {
             "request_type": doc.request.type,
@@ -206,7 +208,8 @@ class CapacityJob:
         req = probe_request(
             shape.memory, shape.vcpus, shape.disk_template, disks, shape.spindle_use, shape.disk_space_total
         )
-        room = headroom(doc, req, options, self.limit, self.budget)
+        c = build_cluster(doc, options.static_kvm_node_memory)
+        room = headroom(c, req, options, self.limit, self.budget)
         instance = {
             "memory": req.memory,
             "vcpus": req.vcpus,

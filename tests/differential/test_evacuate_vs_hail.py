@@ -21,7 +21,7 @@ import pytest
 
 from app.cluster.model import NO_NODE
 from app.engine.nodeops import add_primary, add_secondary, remove_primary, remove_secondary
-from app.engine.score import score_of
+from app.engine.score.metrics import score_of
 from tests.differential.cases import NEEDS_HAIL_AND_GANETI
 from tests.support import docs as d, gen
 from tests.support.ganeti import validate_opcode, validate_response

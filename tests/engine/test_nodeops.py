@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.cluster.model import Cluster, InstanceSpec
-from app.engine.failures import Fail
+from app.engine.checks.failures import Fail
 from app.engine.nodeops import (
     Effect,
     add_primary,

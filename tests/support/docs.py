@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from app.cluster.build import build_cluster, make_spec
-from app.cluster.model import Cluster, InstanceSpec, IntArray
-from app.protocol import parse_document
+from app.cluster import Cluster, InstanceSpec, build_cluster, request_spec
+from app.cluster.model import IntArray
+from app.protocol import MultiAllocateEntry, parse_document
 from app.service.answer import answer
 
 Doc = dict[str, Any]
@@ -252,4 +252,4 @@ def run(doc: Doc, *params: str) -> Doc:
 def new_spec(c: Cluster, **kwargs: Any) -> InstanceSpec:
     """The engine's view of an instance to place (arguments of `entry`)."""
     req = entry(**kwargs)
-    return make_spec(req["name"], req, c)
+    return request_spec(MultiAllocateEntry.model_validate(req), c)

@@ -1,0 +1,1 @@
+"""Moving existing instances: single moves, their targets, DRBD pairs, evacuations and their jobs."""

@@ -1,0 +1,100 @@
+"""Instance moves applied to a cluster in place (`Cluster/Moves.hs: applyMoveEx`).
+
+Each move checks its target(s) the way hail does and either applies the whole move and
+returns None, or leaves the cluster exactly as it was and returns the failure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.cluster.model import Cluster
+from app.engine.checks.failures import Fail
+from app.engine.nodeops import (
+    add_primary,
+    add_secondary,
+    primary_effect,
+    remove_primary,
+    remove_secondary,
+    restore,
+    snapshot,
+)
+from app.engine.score.secondary import secondary_effect
+
+
+def migration_allowed(c: Cluster, src: int, dst: int) -> bool:
+    """`checkMigration`: every migration tag of `src` is accepted by `dst`."""
+    return c.nodes.mig_tags[src] <= c.nodes.rmig_tags[dst]
+
+
+def _primary_fail(c: Cluster, node: int, inst_idx: int, force: bool, loc: int) -> Fail | None:
+    spec = c.instances.specs[inst_idx]
+    code = int(primary_effect(c, np.array([node]), spec, force, loc).fail[0])
+    return Fail(code) if code else None
+
+
+def _secondary_fail(
+    c: Cluster, primary: int, node: int, inst_idx: int, force: bool, ignore_disks: bool = False
+) -> Fail | None:
+    spec = c.instances.specs[inst_idx]
+    eff = secondary_effect(c, np.array([primary]), np.array([node]), spec, force, ignore_disks)
+    code = int(eff.fail[0])
+    return Fail(code) if code else None
+
+
+def failover(c: Cluster, i: int, force: bool) -> Fail | None:
+    """DRBD failover: the secondary becomes primary and the primary secondary."""
+    insts = c.instances
+    spec, p, s, loc = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i]), int(insts.loc_score[i])
+    if not migration_allowed(c, p, s):
+        return Fail.MIG
+    p_off = bool(c.nodes.offline[p])
+    snap = snapshot(c, [p, s])
+    remove_primary(c, p, spec, loc)
+    remove_secondary(c, s, spec, p)
+    why = _primary_fail(c, s, i, p_off or force, loc)
+    if why is None:
+        add_primary(c, s, spec, loc)
+        why = _secondary_fail(c, s, p, i, p_off or force, ignore_disks=p_off)
+    if why is not None:
+        restore(c, snap)
+        return why
+    add_secondary(c, p, spec, s)
+    insts.pnode[i], insts.snode[i] = s, p
+    return None
+
+
+def failover_to_any(c: Cluster, i: int, target: int, force: bool) -> Fail | None:
+    """Shared storage: start the instance on any other node."""
+    insts = c.instances
+    spec, p, loc = insts.specs[i], int(insts.pnode[i]), int(insts.loc_score[i])
+    if not migration_allowed(c, p, target):
+        return Fail.MIG
+    why = _primary_fail(c, target, i, bool(c.nodes.offline[p]) or force, loc)
+    if why is not None:
+        return why
+    add_primary(c, target, spec, loc)
+    remove_primary(c, p, spec, loc)
+    insts.pnode[i] = target
+    return None
+
+
+def replace_secondary(c: Cluster, i: int, target: int, force: bool) -> Fail | None:
+    """DRBD: rebuild the secondary on `target` (no migration involved)."""
+    insts = c.instances
+    spec, p, s, loc = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i]), int(insts.loc_score[i])
+    new_loc = c.pair_location(p, target)
+    snap = snapshot(c, [p, s, target])
+    remove_primary(c, p, spec, loc)
+    remove_secondary(c, s, spec, p)
+    why = _secondary_fail(c, p, target, i, bool(c.nodes.offline[s]) or force)
+    if why is None:
+        add_secondary(c, target, spec, p)
+        why = _primary_fail(c, p, i, True, new_loc)
+    if why is not None:
+        restore(c, snap)
+        return why
+    add_primary(c, p, spec, new_loc)
+    insts.snode[i] = target
+    insts.loc_score[i] = new_loc
+    return None

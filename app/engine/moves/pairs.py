@@ -1,0 +1,177 @@
+"""A DRBD instance moving both nodes: the best (primary, secondary) pair among the
+available nodes (`Evacuate.hs: nodeEvacInstance ChangeAll`, `evacDrbdAllInner`).
+
+Each pair (p, s) is the sequence ReplaceSecondary(p), Failover, ReplaceSecondary(s), and
+is rejected by the first step that fails. The checks of the first two steps depend on p
+only and are done once per node; the last one, and the score of the group afterwards, are
+done on all pairs at once. Pairs touching the instance's own nodes (possible only for an
+instance split across groups) are simulated move by move. Near-equal scores are refolded
+exactly, so that the pair chosen is hail's: lowest score, the later pair on equal scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.cluster.model import NO_NODE, Cluster, FloatArray, IntArray
+from app.engine.checks.failures import Fail
+from app.engine.moves.apply import failover, migration_allowed, replace_secondary
+from app.engine.moves.targets import without
+from app.engine.nodeops import primary_effect, restore, snapshot
+from app.engine.score.listscore import Change, ListScore, Seconds, last_lowest, near_lowest
+from app.engine.score.metrics import LOCATION_ROW, PEER_ROWS, component_values, score_of
+from app.engine.score.secondary import distinct, pair_secondaries, secondary_effect, secondary_values
+
+STEPS = (
+    "Changing secondary to new primary",
+    "Failing over to new primary",
+    "Changing secondary to final secondary",
+)
+PAIR_CHUNK = 65536
+
+
+@dataclass
+class PairChoice:
+    """The chosen (primary, secondary), or the failure of the last pair tried."""
+
+    nodes: tuple[int, int] | None
+    failure: str = ""
+
+
+def all_pairs(avail: IntArray) -> tuple[IntArray, IntArray]:
+    """(p, s) for p in avail, s in avail, p != s: hail's order."""
+    n = len(avail)
+    p = np.repeat(avail, n)
+    s = np.tile(avail, n)
+    keep = p != s
+    return p[keep], s[keep]
+
+
+def best_pair(c: Cluster, i: int, avail: IntArray, group: IntArray, force: bool) -> PairChoice:
+    """Search from the instance's current nodes (after any first failover)."""
+    pair_p, pair_s = all_pairs(avail)
+    insts = c.instances
+    own = {int(insts.pnode[i]), int(insts.snode[i])}
+    slow = np.isin(pair_p, list(own)) | np.isin(pair_s, list(own))
+    fail = np.zeros(len(pair_p), dtype=np.int64)
+    step = np.zeros(len(pair_p), dtype=np.int64)
+    scores = np.full(len(pair_p), np.inf)
+    exact = np.zeros(len(pair_p), dtype=bool)
+    for k in np.flatnonzero(slow):
+        step[k], fail[k], scores[k] = simulate_pair(c, i, int(pair_p[k]), int(pair_s[k]), group, force)
+        exact[k] = True
+    fast = np.flatnonzero(~slow)
+    if len(fast):
+        with without(c, i):
+            ls = ListScore(c, group)
+            _fast_pairs(c, i, ls, pair_p, pair_s, fast, force, (fail, step, scores))
+            near = near_lowest(scores, (fail == 0) & ~exact)
+            if near.any():
+                changes = _final_changes(c, i, pair_p[near], pair_s[near])
+                scores[near] = ls.exact(changes, ls.map_delta(pair_p[near], insts.specs[i].excl_tags))
+                exact |= near
+    pos = last_lowest(scores, (fail == 0) & exact)
+    if pos is not None:
+        return PairChoice((int(pair_p[pos]), int(pair_s[pos])))
+    last = len(pair_p) - 1
+    return PairChoice(None, f"{STEPS[step[last]]}: {Fail(int(fail[last])).code}")
+
+
+def _first(codes: IntArray, more: IntArray, steps: IntArray, level: int) -> tuple[IntArray, IntArray]:
+    new = (codes == 0) & (more > 0)
+    return np.where(new, more, codes), np.where(new, level, steps)
+
+
+def _per_primary(c: Cluster, i: int, avail: IntArray, force: bool) -> tuple[IntArray, IntArray]:
+    """Failure and failing step of the first two moves for each new primary p (called
+    with the instance off its nodes, whose figures equal those of hail's intermediate
+    states but for the N+1 flag, recomputed below where hail recomputes it)."""
+    n = c.nodes
+    insts = c.instances
+    spec, p1, s1 = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i])
+    ones = np.full(len(avail), p1)
+    # 1. ReplaceSecondary(p): secondary on p, then the primary re-added with soft checks off
+    codes = secondary_effect(c, ones, avail, spec, force or bool(n.offline[s1])).fail
+    steps = np.zeros(len(avail), dtype=np.int64)
+    readd = primary_effect(c, np.array([p1]), spec, True).fail
+    codes = np.where(codes > 0, codes, readd[0])
+    # 2. Failover to p: migration tags, p as primary (its N+1 flag recomputed by the
+    #    removal of the secondary), p1 as secondary
+    forced = force or bool(n.offline[p1])
+    mig = np.array([0 if migration_allowed(c, p1, int(p)) else int(Fail.MIG) for p in avail])
+    codes, steps = _first(codes, mig, steps, 1)
+    saved = n.fail_n1[avail].copy()
+    n.fail_n1[avail] = n.unalloc_mem()[avail] <= n.r_mem[avail]
+    loc = c.pair_locations(ones, avail)
+    as_primary = primary_effect(c, avail, spec, forced, loc).fail
+    n.fail_n1[avail] = saved
+    codes, steps = _first(codes, as_primary, steps, 1)
+    back = secondary_effect(c, avail, ones, spec, forced, ignore_disks=bool(n.offline[p1])).fail
+    return _first(codes, back, steps, 1)
+
+
+def _fast_pairs(
+    c: Cluster,
+    i: int,
+    ls: ListScore,
+    pair_p: IntArray,
+    pair_s: IntArray,
+    sel: IntArray,
+    force: bool,
+    out: tuple[IntArray, IntArray, FloatArray],
+) -> None:
+    fail, step, scores = out
+    avail = distinct(pair_p[sel], len(c.nodes))[0]
+    codes, steps = _per_primary(c, i, avail, force)
+    where = np.searchsorted(avail, pair_p)
+    p1 = int(c.instances.pnode[i])
+    spec = c.instances.specs[i]
+    forced = force or bool(c.nodes.offline[p1])
+    # p as the final primary, the same for all its pairs but for the location score
+    first = Change(avail, component_values(primary_effect(c, avail, spec, True).fields))
+    map_p = ls.map_delta(avail, spec.excl_tags)
+    # 3. ReplaceSecondary(s) with p as primary (re-adding p cannot fail: step 2 passed the
+    #    same hard checks)
+    sec = pair_secondaries(c, pair_p[sel], pair_s[sel], spec, forced)
+    for lo in range(0, len(sel), PAIR_CHUNK):
+        block = slice(lo, lo + PAIR_CHUNK)
+        k = sel[block]
+        last, r_mem, fail_n1 = sec.finish(block)
+        fail[k], step[k] = _first(codes[where[k]], last, steps[where[k]], 2)
+        ok = fail[k] == 0
+        if ok.any():
+            live, at = k[ok], sec.pos[block][ok]
+            values = secondary_values(sec.base, at, r_mem[ok], fail_n1[ok], PEER_ROWS)
+            second = Seconds(sec.base.nodes, at, sec.base.values, PEER_ROWS, values)
+            loc = c.pair_locations(pair_p[live], pair_s[live])
+            scores[live] = ls.approx_shared(first, where[live], second, map_p, loc)
+
+
+def _final_changes(c: Cluster, i: int, p: IntArray, s: IntArray) -> list[Change]:
+    """Component values of p (new primary) and s (new secondary) once the pair is done."""
+    spec = c.instances.specs[i]
+    uniq, inv = np.unique(p, return_inverse=True)
+    pri = component_values(primary_effect(c, uniq, spec, True).fields)[:, inv]
+    pri[LOCATION_ROW] += c.pair_locations(p, s)
+    sec = component_values(secondary_effect(c, p, s, spec).fields)
+    return [Change(p, pri), Change(s, sec)]
+
+
+def simulate_pair(c: Cluster, i: int, p: int, s: int, group: IntArray, force: bool) -> tuple[int, int, float]:
+    """(step, failure, exact score) of one pair, by applying the three moves and undoing them."""
+    insts = c.instances
+    record = (int(insts.pnode[i]), int(insts.snode[i]), int(insts.loc_score[i]))
+    snap = snapshot(c, sorted({record[0], record[1], p, s}))
+    result: tuple[int, int, float]
+    for level, target in enumerate((p, NO_NODE, s)):
+        why = failover(c, i, force) if target == NO_NODE else replace_secondary(c, i, target, force)
+        if why is not None:
+            result = (level, int(why), float("inf"))
+            break
+    else:
+        result = (0, 0, score_of(c, group))
+    restore(c, snap)
+    insts.pnode[i], insts.snode[i], insts.loc_score[i] = record
+    return result

@@ -1,0 +1,1 @@
+"""hail's cluster score: the components, full and incremental statistics (ALGORITHM.md 4)."""

@@ -1,0 +1,227 @@
+"""The score of one node list under many candidate changes at once, as hail computes it
+after a move (`compCVNodes`: a full left-to-right recomputation, ALGORITHM.md 4.2).
+
+A `ListScore` is taken of the list in a base state (typically with the moving instance
+removed from its nodes). A candidate changes a few nodes of the list; each `Change` gives,
+per candidate, the changed node and its component values afterwards. `approx` updates the
+base statistics incrementally (fast, for ranking); `exact` refolds the whole list per
+candidate in hail's order, so that equal scores tie exactly as they tie in hail; `scores`
+refolds only the candidates near the lowest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from app.cluster.model import BoolArray, Cluster, FloatArray, IntArray
+from app.engine.score.metrics import (
+    LOCATION_ROW,
+    MAP_ROW,
+    ONLINE,
+    STD,
+    WEIGHTS,
+    K,
+    Stats,
+    component_values,
+    map_delta,
+    node_fields,
+    refold,
+    stats_of,
+    update,
+    updated_rows,
+)
+from app.engine.score.secondary import distinct
+
+EXACT_CHUNK = 1 << 22  # values refolded per block (candidates x components x nodes)
+# Relative distance under which approximate scores are refolded exactly: the incremental
+# update is off by up to ~1e-8 where a standard deviation is exactly 0 (the square root of a
+# rounding error).
+NEAR = 1e-6
+
+
+@dataclass
+class Change:
+    """Per candidate: the node that changes and its component values (K, C) afterwards."""
+
+    nodes: IntArray
+    values: FloatArray
+
+    def subset(self, sel: BoolArray | IntArray) -> Change:
+        return Change(self.nodes[sel], self.values[:, sel])
+
+
+@dataclass
+class Seconds:
+    """Per candidate, a node that changes among a few: `nodes[pos[j]]`, with the component
+    values `per_node[:, pos[j]]` afterwards but for `rows`, whose values differ per candidate
+    (`values`, a line per row)."""
+
+    nodes: IntArray
+    pos: IntArray
+    per_node: FloatArray
+    rows: tuple[int, ...]
+    values: FloatArray
+
+
+class ListScore:
+    def __init__(self, c: Cluster, node_list: IntArray) -> None:
+        self.c = c
+        off = c.nodes.offline[node_list]
+        self.on = node_list[~off]
+        self.off = node_list[off]
+        self.stats = stats_of(c, node_list)
+        self.member = np.zeros(len(c.nodes), dtype=bool)
+        self.member[node_list] = True
+        self.column = np.full(len(c.nodes), -1, dtype=np.int64)
+        self.column[self.on] = np.arange(len(self.on))
+        self.column[self.off] = np.arange(len(self.off))
+
+    @cached_property
+    def values_on(self) -> FloatArray:
+        return component_values(node_fields(self.c, self.on))
+
+    @cached_property
+    def values_off(self) -> FloatArray:
+        return component_values(node_fields(self.c, self.off))
+
+    def base(self) -> float:
+        return float(self.stats.score())
+
+    def map_delta(self, nodes: IntArray, excl_tags: tuple[str, ...]) -> FloatArray:
+        """Change of the location/exclusion value when an instance with `excl_tags` becomes
+        primary on each of `nodes` (only online members of the list count)."""
+        delta = map_delta(self.c, self.stats, nodes, excl_tags)
+        counted = self.member[nodes] & ~self.c.nodes.offline[nodes]
+        return np.where(counted, delta, 0.0)
+
+    def approx(self, changes: Sequence[Change], map_total_delta: FloatArray) -> FloatArray:
+        """hail's incremental statistics update, one changed node after the other (call it
+        while the cluster is still in the base state)."""
+        if not changes:
+            return np.full(len(map_total_delta), self.base())
+        stats = self._updated(self.stats, changes[0])
+        stats.total[MAP_ROW] += map_total_delta
+        out: FloatArray = self._updated_all(stats, changes[1:]).score()
+        return out
+
+    def approx_shared(
+        self,
+        first: Change,
+        owner: IntArray,
+        second: Seconds,
+        map_total_delta: FloatArray,
+        location_delta: IntArray,
+    ) -> FloatArray:
+        """`approx` of two changes where many candidates share the first but for its location
+        score: `first` has one column per distinct change (and `map_total_delta` one value per
+        column), `owner` gives each candidate's column, `location_delta` what each candidate
+        adds to it; `second` changes one of a few nodes per candidate. The rows that depend on
+        the nodes alone are computed once per (column, node) pair and read per candidate; the
+        others per candidate."""
+        once = self._updated(self.stats, first)
+        cols, cpos = distinct(owner, len(first.nodes))
+        used, spos = distinct(second.pos, len(second.nodes))
+        nodes = second.nodes[used]
+        before = component_values(node_fields(self.c, nodes))
+        inside = self.member[nodes]
+        after = np.where(inside, second.per_node[:, used], before)
+        online = ~self.c.nodes.offline[nodes]
+        counted = self.member[first.nodes[owner]] & ~self.c.nodes.offline[first.nodes[owner]]
+        n = once.count
+        grid = np.zeros((len(cols), len(nodes)))
+        flat = np.zeros(len(owner))
+        # A row no candidate changes comes out as it was: finding those rows first would cost
+        # more than updating them.
+        for k in range(K):
+            total, var = once.total[k, cols], once.var[k, cols]
+            chosen = online if ONLINE[k] else ~online
+            if k == MAP_ROW:
+                grid += WEIGHTS[k] * (total + map_total_delta[cols])[:, None]
+            elif k == LOCATION_ROW or k in second.rows:
+                old = before[k, spos]
+                new = after[k, spos]
+                if k in second.rows:
+                    new = np.where(inside[spos], second.values[second.rows.index(k)], old)
+                extra = np.where(counted, location_delta, 0) if k == LOCATION_ROW else 0  # integers
+                t, v = updated_rows(n, old, new, total[cpos] + extra, var[cpos], chosen[spos], STD[k])
+                flat += WEIGHTS[k] * (np.sqrt(v) if STD[k] else t)
+            else:
+                t, v = updated_rows(n, before[k], after[k], total[:, None], var[:, None], chosen, STD[k])
+                grid += WEIGHTS[k] * (np.sqrt(v) if STD[k] else t)
+        out: FloatArray = grid[cpos, spos] + flat
+        return out
+
+    def _updated(self, stats: Stats, ch: Change) -> Stats:
+        nodes, pos = distinct(ch.nodes, len(self.c.nodes))  # candidates share few nodes
+        old = component_values(node_fields(self.c, nodes))[:, pos]
+        new = np.where(self.member[ch.nodes], ch.values, old)
+        return update(stats, old, new, 0.0, online=~self.c.nodes.offline[ch.nodes])
+
+    def _updated_all(self, stats: Stats, changes: Sequence[Change]) -> Stats:
+        for ch in changes:
+            stats = self._updated(stats, ch)
+        return stats
+
+    def scores(self, changes: Sequence[Change], map_total_delta: FloatArray) -> FloatArray:
+        """Approximate scores, refolded exactly where they come near the lowest: enough to
+        pick the candidate hail picks (`last_lowest`)."""
+        out = self.approx(changes, map_total_delta)
+        near = near_lowest(out, np.isfinite(out))
+        if near.any():
+            out[near] = self.exact([ch.subset(near) for ch in changes], map_total_delta[near])
+        return out
+
+    def exact(self, changes: Sequence[Change], map_total_delta: FloatArray) -> FloatArray:
+        """The score of every candidate refolded from scratch (hail's compCVNodes)."""
+        count = len(map_total_delta)
+        out = np.zeros(count)
+        if len(self.on) == 0:
+            return out  # no online node: hail's statistics collapse to a score of 0
+        per = max(1, EXACT_CHUNK // (K * max(1, len(self.on) + len(self.off))))
+        for lo in range(0, count, per):
+            sel = slice(lo, min(count, lo + per))
+            out[sel] = self._exact_block(changes, map_total_delta[sel], sel)
+        return out
+
+    def _exact_block(self, changes: Sequence[Change], map_delta_: FloatArray, sel: slice) -> FloatArray:
+        # nodes first: refold folds over the first axis
+        n = len(map_delta_)
+        on = np.repeat(self.values_on.T[:, :, None], n, axis=2)
+        off = np.repeat(self.values_off.T[:, :, None], n, axis=2)
+        rows = np.arange(n)
+        for ch in changes:
+            nodes = ch.nodes[sel]
+            values = ch.values[:, sel].T  # (n, K)
+            inside = self.member[nodes]
+            offline = self.c.nodes.offline[nodes]
+            cols = self.column[nodes]
+            for mask, target in ((inside & ~offline, on), (inside & offline, off)):
+                if mask.any():
+                    target[cols[mask], :, rows[mask]] = values[mask]
+        total, var = refold(on, off)
+        total[MAP_ROW] = self.stats.total[MAP_ROW] + map_delta_
+        out: FloatArray = Stats(self.stats.count, total, var, self.stats.loc_excl).score()
+        return out
+
+
+def last_lowest(scores: FloatArray, ok: BoolArray) -> int | None:
+    """Position of the lowest score among `ok` ones, the last one on equal scores (hail's
+    `if old < new then old else new` fold), or None."""
+    pos = np.flatnonzero(ok)
+    if len(pos) == 0:
+        return None
+    best = scores[pos]
+    return int(pos[len(best) - 1 - int(np.argmin(best[::-1]))])
+
+
+def near_lowest(scores: FloatArray, ok: BoolArray) -> BoolArray:
+    """The `ok` candidates whose approximate score may equal the lowest exactly."""
+    if not ok.any():
+        return ok
+    low = float(scores[ok].min())
+    near: BoolArray = ok & (scores - low <= NEAR * max(1.0, abs(low)))
+    return near

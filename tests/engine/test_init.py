@@ -1,0 +1,20 @@
+"""The package's public surface: what other layers may import."""
+
+from __future__ import annotations
+
+import app.engine
+
+
+def test_all_sorted_and_importable() -> None:
+    assert app.engine.__all__ == sorted(app.engine.__all__)
+    for name in app.engine.__all__:
+        assert getattr(app.engine, name) is not None
+
+
+def test_callers_outside_the_engine_import_only_its_surface() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    outside = [p for p in (root / "app").rglob("*.py") if "engine" not in p.relative_to(root / "app").parts]
+    offending = [str(p) for p in outside if "app.engine." in p.read_text()]
+    assert offending == []
