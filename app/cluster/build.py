@@ -139,7 +139,7 @@ def _bitmap(sets: list[frozenset[str]]) -> BoolArray:
 
 def build_cluster(doc: ClusterDocument, static_kvm_node_memory: int) -> Cluster:
     groups = [
-        Group(uuid, g.name, g.alloc_policy, frozenset(g.networks), g.ipolicy)
+        Group(uuid, g.name, g.alloc_policy, tuple(g.networks), g.ipolicy)
         for uuid, g in doc.nodegroups.items()
     ]
     group_pos = {g.uuid: i for i, g in enumerate(groups)}

@@ -37,7 +37,7 @@ class Group:
     uuid: str
     name: str
     policy: str
-    networks: frozenset[str]
+    networks: tuple[str, ...]  # in document order: hail shows them so in evacuation messages
     ipolicy: IPolicy
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.cluster.model import NO_NODE, RUNNING
+from app.engine.hshow import show_group
 from tests.support import docs as d
 
 
@@ -336,3 +337,13 @@ def test_build_tagged_instances_specs_made_only_with_tag_prefixes():
     specs = d.cluster_of(doc).instances.specs
     assert specs._specs[0] is not None and specs._specs[1] is None
     assert specs[0].excl_tags == ("web:a",)
+
+
+def test_build_group_networks_keep_document_order():
+    # hail shows a group's networks in the order Ganeti sent them (change-group's messages); a set
+    # made that order depend on Python's hash seed
+    names = [f"net-{i}" for i in (5, 1, 9, 3, 7, 2)]
+    doc = d.document({"n1": d.node()}, groups={d.GROUP: d.group(networks=names)})
+    (group,) = d.cluster_of(doc).groups
+    assert list(group.networks) == names
+    assert show_group(group, 0, []).index("net-5") < show_group(group, 0, []).index("net-2")

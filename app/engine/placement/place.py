@@ -37,7 +37,7 @@ class Placement:
 
 
 def network_error(group: Group, inst: InstanceSpec) -> str | None:
-    if inst.networks <= group.networks:
+    if inst.networks.issubset(group.networks):
         return None
     return f"group {group.name} is not connected to a network required by instance {inst.name}"
 
