@@ -16,6 +16,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import make_url
 
+from app.api.console import install_console
 from app.api.deps import Service
 from app.api.errors import install_error_handlers
 from app.api.main import api_router
@@ -109,9 +110,17 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
             await runner.pool.close()
             engine.dispose()
 
-    app = FastAPI(title="iallocd", version=version("iallocd"), description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="iallocd",
+        version=version("iallocd"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by app/api/routes/docs.py, with local assets
+        redoc_url=None,
+    )
     app.state.metrics = metrics
     install_error_handlers(app)
+    install_console(app, settings)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(api_router)
     install_openapi(app)

@@ -1,10 +1,21 @@
-"""All routers, one per resource."""
+"""All routers, one per resource: the API, its docs, and the console's pages."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routes import admin, allocate, capacity, clusters, decisions, explain, health
+from app.api.routes import (
+    admin,
+    allocate,
+    capacity,
+    clusters,
+    console,
+    console_auth,
+    decisions,
+    docs,
+    explain,
+    health,
+)
 
 api_router = APIRouter()
 api_router.include_router(allocate.router)
@@ -14,3 +25,6 @@ api_router.include_router(explain.router)
 api_router.include_router(capacity.router)
 api_router.include_router(admin.router)
 api_router.include_router(health.router)
+api_router.include_router(docs.router)
+api_router.include_router(console_auth.router)
+api_router.include_router(console.router)

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         None, description="Bearer token /metrics requires (the admin token works too); unset: open"
     )
+    session_key: SecretStr | None = Field(
+        None,
+        description="Key that signs console session cookies (at least 32 characters); unset: a random"
+        " key per process, so sessions end at a restart and replicas must share a set one",
+    )
     max_body_bytes: int = Field(64 * MIB, gt=0, description="Largest request body, after gunzip")
     engine_workers: int = Field(CORES, ge=1, description="Engine processes (default: one per core)")
     small_request_bytes: int = Field(
@@ -66,6 +71,13 @@ class Settings(BaseSettings):
     def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters")
+        return value
+
+    @field_validator("session_key")
+    @classmethod
+    def _key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
         return value
 
     @field_validator("database_url")

@@ -135,4 +135,9 @@ def revoke_token(name: str, display_id: str, *, session: Session) -> bool:
 
 def cluster_for_token(token: str, *, session: Session) -> str | None:
     """The cluster a bearer token belongs to, or None."""
-    return session.scalar(select(Token.cluster_name).where(Token.digest == token_digest(token)))
+    return cluster_for_digest(token_digest(token), session=session)
+
+
+def cluster_for_digest(digest: str, *, session: Session) -> str | None:
+    """The cluster of the token with this sha256 digest (a console session's), or None if revoked."""
+    return session.scalar(select(Token.cluster_name).where(Token.digest == digest))

@@ -39,10 +39,16 @@ def test_settings_errors_one_line_naming_each_variable(monkeypatch):
     monkeypatch.setenv("IALLOCD_MAX_BODY_BYTES", "0")
     monkeypatch.setenv("IALLOCD_ADMIN_TOKEN", "short")
     monkeypatch.setenv("IALLOCD_DATABASE_URL", "mysql://x")
+    monkeypatch.setenv("IALLOCD_SESSION_KEY", "x" * 31)
     with pytest.raises(ValidationError) as caught:
         Settings()
     line = settings_error_line(caught.value)
     assert "\n" not in line
     assert line.startswith("invalid settings: ")
-    for name in ("IALLOCD_MAX_BODY_BYTES", "IALLOCD_ADMIN_TOKEN", "IALLOCD_DATABASE_URL"):
+    for name in (
+        "IALLOCD_MAX_BODY_BYTES",
+        "IALLOCD_ADMIN_TOKEN",
+        "IALLOCD_DATABASE_URL",
+        "IALLOCD_SESSION_KEY",
+    ):
         assert name in line

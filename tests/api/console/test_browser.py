@@ -1,0 +1,212 @@
+"""The console in a real headless Chromium (Debian's, driven by Playwright) against a real
+service fed through /allocate with generated clusters; every request outside the service is
+aborted and recorded, so the pages are shown to work offline. Screenshots go to tests/artefacts/
+(docs/console.png is a copy of fleet.png)."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from app.api.console.charts import mib
+from tests.support.cluster_spec import ClusterSpec, mixed
+from tests.support.gen import allocate_request, generate
+from tests.support.service import REPO, running_service, service_env
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip .[test])")
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("no /usr/bin/chromium (tests/support/install-deps.sh installs it)", allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+ADMIN_TOKEN = "admin-token-for-browser-tests-0123"
+NEVER_ASKED = "delta.example.com"  # registered, no request yet
+ARTEFACTS = REPO / "tests" / "artefacts"
+SPECS = [
+    ClusterSpec(nodes=24, groups=2, cluster_name="alpha.example.com"),
+    ClusterSpec(nodes=40, groups=3, templates=mixed(), cluster_name="beta.example.com", drained=0.05),
+    ClusterSpec(nodes=12, groups=1, offline=0.1, cluster_name="gamma.example.com", fill=0.8),
+]
+
+
+@dataclass
+class Fleet:
+    url: str
+    tokens: dict[str, str]
+    docs: dict[str, dict[str, Any]]  # the last document posted per cluster
+    failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # cluster: (decision id, info)
+
+
+def _post(client: httpx.Client, doc: dict[str, Any], token: str) -> tuple[str, dict[str, Any]]:
+    response = client.post(
+        "/allocate", content=json.dumps(doc), headers={"Authorization": f"Bearer {token}"}, timeout=60
+    )
+    assert response.status_code == 200, response.text
+    return response.headers["X-Iallocd-Decision-Id"], response.json()
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    tmp = tmp_path_factory.mktemp("console")
+    env = service_env(database_url=f"sqlite:///{tmp}/db.sqlite", admin_token=ADMIN_TOKEN, engine_workers="1")
+    with running_service(["-m", "app.serve"], env, tmp / "serve.log") as url:
+        found = Fleet(url, {}, {})
+        with httpx.Client(base_url=url) as client:
+            admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+            for seed, spec in enumerate(SPECS):
+                name = spec.cluster_name
+                made = client.post("/admin/clusters", json={"name": name}, headers=admin)
+                found.tokens[name] = made.json()["token"]
+                rng = random.Random(seed)
+                base = generate(spec, seed)
+                for _ in range(3):
+                    doc = allocate_request(base, rng)
+                    _post(client, doc, found.tokens[name])
+                if name != "alpha.example.com":  # an instance no node can hold: a failure
+                    huge = allocate_request(base, rng)
+                    huge["request"] = huge["request"] | {"memory": 64 * 1024 * 1024}
+                    decision, answer = _post(client, huge, found.tokens[name])
+                    assert answer["success"] is False
+                    found.failures[name] = (decision, answer["info"])
+                found.docs[name] = doc
+            client.post("/admin/clusters", json={"name": NEVER_ASKED}, headers=admin)
+        yield found
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    ARTEFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, fleet: Fleet) -> Iterator[Any]:
+    """A fresh browser context whose requests anywhere but the service are aborted (and kept)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    own = urlsplit(fleet.url).netloc
+    outside: list[str] = []
+
+    def only_the_service(route: Any) -> None:
+        if urlsplit(route.request.url).netloc == own:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_the_service)
+    tab = context.new_page()
+    yield tab
+    context.close()
+    assert outside == [], f"requests left the service: {outside}"
+
+
+def _log_in(page: Any, fleet: Fleet, token: str) -> None:
+    page.goto(fleet.url + "/")
+    assert "/ui/login" in page.url
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(fleet.url + "/")
+
+
+def _free_memory(doc: dict[str, Any], group_uuid: str) -> int:
+    return sum(
+        int(n["free_memory"]) for n in doc["nodes"].values() if n["group"] == group_uuid and not n["offline"]
+    )
+
+
+def test_admin_fleet_cluster_decision(page: Any, fleet: Fleet) -> None:
+    _log_in(page, fleet, ADMIN_TOKEN)
+    rows = page.locator("#fleet tbody tr")
+    assert rows.count() == len(SPECS) + 1
+    idle = page.locator("#fleet tbody tr", has_text=NEVER_ASKED)
+    assert idle.locator("td").nth(1).inner_text() == "never stale"
+    for spec in SPECS:
+        row = page.locator("#fleet tbody tr", has_text=spec.cluster_name)
+        cells = row.locator("td")
+        assert cells.nth(2).inner_text() == str(spec.nodes)
+        assert cells.nth(3).inner_text() == str(len(fleet.docs[spec.cluster_name]["instances"]))
+        assert cells.nth(4).inner_text() == str(spec.groups)
+        assert cells.nth(7).inner_text() == ("3" if spec.cluster_name == "alpha.example.com" else "4")
+    beta_row = page.locator("#fleet tbody tr", has_text="beta.example.com")
+    assert beta_row.locator("td").nth(8).inner_text() == "1"
+    assert fleet.failures["beta.example.com"][1][:40] in beta_row.locator("td").nth(9).inner_text()
+    main = page.locator("main").bounding_box()
+    page.screenshot(
+        path=str(ARTEFACTS / "fleet.png"), clip={"x": 0, "y": 0, "width": 1440, "height": main["height"] + 50}
+    )
+
+    page.click("#fleet thead th:nth-child(3)")  # Nodes, ascending
+    names = page.locator("#fleet tbody tr td:first-child").all_inner_texts()
+    assert names == [NEVER_ASKED, "gamma.example.com", "alpha.example.com", "beta.example.com"]
+    page.fill("input.filter", "beta")
+    assert page.locator("#fleet tbody tr:visible").count() == 1
+
+    page.click("text=beta.example.com")
+    page.wait_for_url("**/ui/clusters/beta.example.com")
+    doc = fleet.docs["beta.example.com"]
+    groups = page.locator("#groups tbody tr")
+    assert groups.count() == len(doc["nodegroups"])
+    for uuid, group in doc["nodegroups"].items():
+        row = page.locator("#groups tbody tr", has_text=group["name"])
+        nodes = sum(1 for n in doc["nodes"].values() if n["group"] == uuid)
+        assert row.locator("td").nth(2).inner_text() == str(nodes)
+        assert row.locator("td").nth(6).inner_text() == mib(_free_memory(doc, uuid))
+    assert page.locator("svg.chart rect.failed").count() == 1
+    page.screenshot(path=str(ARTEFACTS / "cluster.png"), full_page=True)
+
+    decision, info = fleet.failures["beta.example.com"]
+    page.click(f"a[href='/ui/decisions/{decision}']")
+    page.wait_for_url(f"**/ui/decisions/{decision}")
+    assert page.locator("pre.info-text").inner_text() == info
+    assert page.locator(".badge.failed").count() == 1
+    page.screenshot(path=str(ARTEFACTS / "decision.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("text=download")
+    path = download.value.path()
+    assert json.loads(Path(path).read_text())["request"]["memory"] == 64 * 1024 * 1024
+
+
+def test_cluster_token_sees_only_its_cluster(page: Any, fleet: Fleet) -> None:
+    _log_in(page, fleet, fleet.tokens["alpha.example.com"])
+    assert page.locator("#fleet tbody tr td:first-child").all_inner_texts() == ["alpha.example.com"]
+    assert page.locator("header .who").inner_text() == "cluster alpha.example.com"
+    for path in ["/ui/clusters/beta.example.com", f"/ui/decisions/{fleet.failures['beta.example.com'][0]}"]:
+        response = page.goto(fleet.url + path)
+        assert response.status == 404
+        assert "FailMem" not in page.content() and "node" not in page.locator("main").inner_text()
+    page.screenshot(path=str(ARTEFACTS / "not-found.png"))
+    page.goto(fleet.url + "/")
+    page.click("text=Log out")
+    page.wait_for_url("**/ui/login")
+    page.goto(fleet.url + "/ui/clusters/alpha.example.com")
+    assert "/ui/login" in page.url
+
+
+def test_bad_token_stays_on_login(page: Any, fleet: Fleet) -> None:
+    page.goto(fleet.url + "/ui/login")
+    page.fill("#token", "iad_wrong")
+    page.click("button[type=submit]")
+    assert page.locator(".error").inner_text() == "Unknown token."
+    page.screenshot(path=str(ARTEFACTS / "login.png"))
+
+
+def test_swagger_ui_offline(page: Any, fleet: Fleet) -> None:
+    page.goto(fleet.url + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "iallocd" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.locator(".opblock").count() > 5
+    page.screenshot(path=str(ARTEFACTS / "docs.png"))
+    page.goto(fleet.url + "/redoc")
+    page.wait_for_selector("h1")
+    assert "iallocd" in page.locator("h1").first.inner_text()
