@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.cluster import build_cluster
-from app.engine import run_request
-from app.protocol import dump_response, parse_document
+from app.cluster import Cluster, build_cluster
+from app.engine import EngineOptions, run_request
+from app.protocol import ClusterDocument, dump_response, parse_document
 from app.protocol.summary import StateSummary, summarize_document
 from app.service.params import engine_options
 from app.store.records import DecisionFacts
@@ -60,6 +60,18 @@ def check_cluster(named: str, cluster: str | None) -> None:
         raise WrongCluster(named, cluster)
 
 
+def read_request(
+    data: bytes, options: EngineOptions, cluster: str | None, retain: list[object] | None
+) -> tuple[ClusterDocument, Cluster]:
+    """The parsed document (kept in `retain`, if given) and its cluster model, once the document
+    is known to be for `cluster` (None: any): what every engine run starts from."""
+    doc = parse_document(data)
+    if retain is not None:
+        retain.append(doc)
+    check_cluster(doc.cluster_name, cluster)
+    return doc, build_cluster(doc, options.static_kvm_node_memory)
+
+
 def answer(
     data: bytes,
     params: Sequence[str] = (),
@@ -77,11 +89,8 @@ def answer(
     is out (or never, at exit)."""
     started = time.perf_counter()
     options, warnings = engine_options(params, defaults)
-    doc = parse_document(data)
-    if retain is not None:
-        retain.append(doc)
-    check_cluster(doc.cluster_name, cluster)
-    reply = run_request(build_cluster(doc, options.static_kvm_node_memory), doc.request, options)
+    doc, c = read_request(data, options, cluster, retain)
+    reply = run_request(c, doc.request, options)
     body = dump_response(reply.success, reply.info, reply.result) + b"\n"  # one line, as hail prints
     facts = DecisionFacts(
         request_type=doc.request.type,

@@ -17,12 +17,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, TypeVar
 
-from app.cluster import build_cluster
 from app.engine import explain_request, headroom, probe_request
-from app.protocol import Disk, parse_document
+from app.protocol import Disk
 from app.protocol.errors import InputError, ParameterError
 from app.protocol.request import DiskTemplate
-from app.service.answer import AnswerFn, Outcome, WrongCluster, check_cluster
+from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request
 from app.service.memory import release_memory
 from app.service.params import engine_options
 from app.service.upload import BodyError, Upload, unpack_document
@@ -154,16 +153,13 @@ class ExplainJob:
     def run(self, after: Afterwards) -> Reported:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
-        doc = parse_document(self.upload.unpack()[0])
-        after.append(doc)
-        check_cluster(doc.cluster_name, self.cluster)
-        c = build_cluster(doc, options.static_kvm_node_memory)
+        doc, c = read_request(self.upload.unpack()[0], options, self.cluster, after)
         found = explain_request(c, doc.request, options, self.top)
         reply = found.reply
         report = {
             "request_type": doc.request.type,
             "answer": {"success": reply.success, "info": reply.info, "result": reply.result},
-            "candidates": [asdict(c) for c in found.candidates],
+            "candidates": [asdict(cand) for cand in found.candidates],
             "rejected": {name: asdict(r) for name, r in found.rejected.items()},
             "warnings": warnings,
         }
@@ -201,14 +197,12 @@ class CapacityJob:
     def run(self, after: Afterwards) -> Reported:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
-        doc = parse_document(unpack_document(self.document))
-        after.append(doc)
+        doc, c = read_request(unpack_document(self.document), options, None, after)  # the kept state
         shape = self.probe
         disks = [Disk(size=size, spindles=spindles) for size, spindles in shape.disks]
         req = probe_request(
             shape.memory, shape.vcpus, shape.disk_template, disks, shape.spindle_use, shape.disk_space_total
         )
-        c = build_cluster(doc, options.static_kvm_node_memory)
         room = headroom(c, req, options, self.limit, self.budget)
         instance = {
             "memory": req.memory,
