@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.examples import ERROR
 from app.core.metrics import Metrics
+from app.service.answer import WrongCluster
 from app.service.errors import (
     Busy,
     EngineCrashed,
@@ -135,9 +136,14 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
     return await _api_error(request, _from_engine(exc))
 
 
+async def _wrong_cluster(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(request, 403, "forbidden", str(exc))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(EngineError, _engine_error)
+    app.add_exception_handler(WrongCluster, _wrong_cluster)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(SQLAlchemyError, _store_error)

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query, Request
 from app.api import examples
 from app.api.body import read_document
 from app.api.deps import ParamsQuery, PrincipalDep, ServiceDep
-from app.api.errors import ApiError, responses
+from app.api.errors import responses
 from app.api.reports import observe, policy_of
 from app.api.schemas import ExplainPublic
 from app.engine import DEFAULT_TOP
+from app.service.answer import check_cluster
 from app.service.jobs import ExplainJob
 from app.service.upload import peek_cluster_name
 
@@ -50,9 +51,7 @@ async def explain(
     principal.check_cluster(name)
     policy = await anyio.to_thread.run_sync(policy_of, service, name)
     received = await read_document(request, service.settings.max_body_bytes)
-    named = peek_cluster_name(received.head)
-    if named and named != name:
-        raise ApiError(403, "forbidden", f"the document is for {named!r}, not {name!r}")
+    check_cluster(peek_cluster_name(received.head) or "", name)
     job = ExplainJob(received.upload, name, list(params or []), policy.params, top)
     result = await service.runner.run(name, job)
     observe(service, "explain", name, result)
