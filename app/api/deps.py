@@ -69,9 +69,13 @@ class Principal:
     def admin(self) -> bool:
         return self.cluster is None
 
+    def may_see(self, name: str) -> bool:
+        """Whether the caller may see and act for cluster `name` (the admin: every cluster)."""
+        return self.admin or self.cluster == name
+
     def check_cluster(self, name: str) -> None:
         """403 unless the caller may act for cluster `name`."""
-        if not self.admin and self.cluster != name:
+        if not self.may_see(name):
             raise ApiError(403, "forbidden", f"this token belongs to cluster {self.cluster!r}, not {name!r}")
 
 

@@ -48,7 +48,7 @@ def fleet_page(request: Request, user: ConsoleUserDep, session: SessionDep) -> H
 
 
 def _visible_cluster(name: str, user: Principal) -> None:
-    if not (user.admin or user.cluster == name):
+    if not user.may_see(name):
         raise ConsoleError(404, f"no cluster {name!r}")
 
 
@@ -83,7 +83,7 @@ def cluster_page(name: str, request: Request, user: ConsoleUserDep, session: Ses
 
 def _visible_decision(decision: Decision | None, user: Principal, decision_id: str) -> Decision:
     # As the API: another cluster's decision is missing, not forbidden.
-    if decision is None or not (user.admin or decision.cluster == user.cluster):
+    if decision is None or not user.may_see(decision.cluster):
         raise ConsoleError(404, f"no decision {decision_id!r}")
     return decision
 

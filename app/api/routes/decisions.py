@@ -60,7 +60,7 @@ def read_decisions(
 
 def _visible(decision: Decision | None, principal: Principal, decision_id: str) -> Decision:
     # Another cluster's decision is reported missing, not forbidden: ids reveal nothing.
-    if decision is None or not (principal.admin or decision.cluster == principal.cluster):
+    if decision is None or not principal.may_see(decision.cluster):
         raise ApiError(404, "not_found", f"no decision {decision_id!r}")
     return decision
 
