@@ -17,7 +17,7 @@ from app.service.upload import unpack_document
 from app.store.decisions import DecisionFilter, get_decision, list_decisions
 from app.store.models import Decision
 
-router = APIRouter(tags=["decisions"])
+router = APIRouter()  # tags per route: a cluster's history is listed with the clusters
 
 
 def _iso_only(value: object) -> object:
@@ -65,7 +65,7 @@ def _visible(decision: Decision | None, principal: Principal, decision_id: str) 
     return decision
 
 
-@router.get("/decisions/{decision_id}", responses=responses(401, 404, 503))
+@router.get("/decisions/{decision_id}", tags=["decisions"], responses=responses(401, 404, 503))
 def read_decision(decision_id: str, principal: PrincipalDep, session: SessionDep) -> DecisionPublic:
     """A decision of the history."""
     return DecisionPublic.of(_visible(get_decision(decision_id, session=session), principal, decision_id))
@@ -73,6 +73,7 @@ def read_decision(decision_id: str, principal: PrincipalDep, session: SessionDep
 
 @router.get(
     "/decisions/{decision_id}/document",
+    tags=["decisions"],
     response_class=Response,
     responses={
         200: {
