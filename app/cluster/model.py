@@ -143,6 +143,9 @@ class SpecList:
             spec = self._specs[i] = self._make(i)
         return spec
 
+    def __setitem__(self, i: int, spec: InstanceSpec) -> None:
+        self._specs[i] = spec
+
     def __iter__(self) -> Iterator[InstanceSpec]:
         return (self[i] for i in range(len(self._specs)))
 

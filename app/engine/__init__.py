@@ -5,6 +5,7 @@ This is its whole public surface; nothing outside the engine imports its submodu
 
 from __future__ import annotations
 
+from app.engine.moves.applied import Placement, apply_placements, placements
 from app.engine.options import EngineOptions, options_from_params
 from app.engine.questions.explain import (
     DEFAULT_TOP,
@@ -27,12 +28,15 @@ __all__ = [
     "GroupRoom",
     "Headroom",
     "NodeRejection",
+    "Placement",
     "Rejections",
     "Reply",
     "Stop",
+    "apply_placements",
     "explain_request",
     "headroom",
     "options_from_params",
+    "placements",
     "probe_request",
     "run_request",
 ]

@@ -1,14 +1,13 @@
-"""The last known state of a cluster, summed up from a request document the engine accepted.
+"""The shape of a cluster's state summary: what the service keeps of a cluster after each
+decision (its last document with that decision applied) and what the fleet page shows.
 
-Memory and disk are MiB as Ganeti reports them; offline nodes report no free resources and are
-left out of the sums (they are still counted).
+Memory and disk are MiB as Ganeti reports them. Offline and non-vm_capable nodes are counted
+but report no resources; figures added later default to 0 so older summaries still read.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-
-from app.protocol.document import NODE_DEFAULTS, ClusterDocument
 
 
 class GroupSummary(BaseModel):
@@ -21,40 +20,25 @@ class GroupSummary(BaseModel):
     offline: int = Field(description="Offline nodes (excluded from the sums)")
     drained: int
     total_memory: int = Field(description="MiB")
-    free_memory: int = Field(description="MiB")
+    free_memory: int = Field(description="MiB, as the nodes will report it once the decision is done")
+    reserved_memory: int = Field(
+        0, description="MiB of the free memory kept for N+1: per node, what its largest peer would fail over"
+    )
     total_disk: int = Field(description="MiB")
     free_disk: int = Field(description="MiB")
+    total_cpus: int = Field(0, description="Physical CPUs")
+    used_vcpus: int = Field(0, description="vCPUs of the instances, plus the nodes' reserved CPUs")
+    max_vcpus: int | None = Field(
+        None, description="vCPUs the group's ipolicy vcpu_ratio allows in all (None: no limit)"
+    )
+    total_spindles: int = Field(0, description="Spindles of the nodes with exclusive storage")
+    free_spindles: int = Field(0, description="Their free spindles")
+    failing_n1: int = Field(0, description="Online nodes whose free memory could not take over a failed peer")
 
 
 class StateSummary(BaseModel):
-    """What the cluster looked like in its last answered request."""
+    """What the cluster looks like after its last answered request."""
 
     nodes: int
     instances: int
     groups: list[GroupSummary]
-
-
-_SUMMED = ("total_memory", "free_memory", "total_disk", "free_disk")
-_COUNTED = ("nodes", "offline", "drained", *_SUMMED)
-
-
-def summarize_document(doc: ClusterDocument) -> StateSummary:
-    """Sum nodes, memory and disk per node group of a validated request document (the node
-    objects as Ganeti sent them, every value checked: totals may be written as floats)."""
-    sums: dict[str, dict[str, int]] = {}
-    for node in doc.nodes.values():
-        acc = sums.setdefault(node["group"], dict.fromkeys(_COUNTED, 0))
-        acc["nodes"] += 1
-        acc["drained"] += bool(node["drained"])
-        if node["offline"]:
-            acc["offline"] += 1
-            continue
-        for key in _SUMMED:
-            acc[key] += int(node.get(key, NODE_DEFAULTS[key]))
-    groups = []
-    for uuid in sorted(set(sums) | set(doc.nodegroups)):
-        group = doc.nodegroups.get(uuid)
-        counts = sums.get(uuid) or dict.fromkeys(_COUNTED, 0)
-        name, policy = (group.name, group.alloc_policy) if group is not None else (uuid, None)
-        groups.append(GroupSummary(uuid=uuid, name=name, alloc_policy=policy, **counts))
-    return StateSummary(nodes=len(doc.nodes), instances=len(doc.instances), groups=groups)

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.cluster import Cluster, build_cluster
-from app.engine import EngineOptions, run_request
+from app.cluster import Cluster, build_cluster, summarize
+from app.engine import EngineOptions, Placement, apply_placements, placements, run_request
 from app.protocol import ClusterDocument, dump_response, parse_document
-from app.protocol.summary import StateSummary, summarize_document
+from app.protocol.summary import StateSummary
 from app.service.params import engine_options
 from app.store.records import DecisionFacts
 
@@ -36,7 +36,8 @@ class Outcome:
     body: bytes
     cluster_name: str  # as the document names it ("" for none)
     facts: DecisionFacts
-    summary: StateSummary  # the cluster as the document describes it
+    summary: StateSummary  # the cluster as the document describes it, the decision applied
+    placements: list[Placement]  # what the decision places or moves where (none if it failed)
 
 
 class AnswerFn(Protocol):
@@ -72,6 +73,16 @@ def read_request(
     return doc, build_cluster(doc, options.static_kvm_node_memory)
 
 
+def read_state(
+    data: bytes, done: Sequence[Placement], options: EngineOptions, retain: list[object] | None
+) -> tuple[ClusterDocument, Cluster]:
+    """A kept cluster state: its last document (any cluster) with its last decision's
+    placements applied, as Ganeti has it once that decision is carried out."""
+    doc, c = read_request(data, options, None, retain)
+    apply_placements(c, doc.request, list(done))
+    return doc, c
+
+
 def answer(
     data: bytes,
     params: Sequence[str] = (),
@@ -90,7 +101,10 @@ def answer(
     started = time.perf_counter()
     options, warnings = engine_options(params, defaults)
     doc, c = read_request(data, options, cluster, retain)
+    state = c.copy()  # the engine may change `c`
     reply = run_request(c, doc.request, options)
+    done = placements(state, doc.request, reply)
+    apply_placements(state, doc.request, done)
     body = dump_response(reply.success, reply.info, reply.result) + b"\n"  # one line, as hail prints
     facts = DecisionFacts(
         request_type=doc.request.type,
@@ -105,4 +119,4 @@ def answer(
         document_sha256=hashlib.sha256(data).hexdigest(),
         warnings=warnings,
     )
-    return Outcome(body, doc.cluster_name, facts, summarize_document(doc))
+    return Outcome(body, doc.cluster_name, facts, summarize(doc, state), done)

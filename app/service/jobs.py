@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, TypeVar
 
-from app.engine import explain_request, headroom, probe_request
+from app.engine import Placement, explain_request, headroom, probe_request
 from app.protocol import Disk
 from app.protocol.errors import InputError, ParameterError
 from app.protocol.request import DiskTemplate
-from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request
+from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request, read_state
 from app.service.memory import release_memory
 from app.service.params import engine_options
 from app.service.upload import BodyError, Upload, unpack_document
@@ -180,10 +180,11 @@ class InstanceProbe:
 
 @dataclass(frozen=True)
 class CapacityJob:
-    """How many more instances of `probe` fit in a kept (compressed) document, at most `limit`,
-    computed for at most `budget` seconds."""
+    """How many more instances of `probe` fit in a kept (compressed) document with `placements`
+    applied, at most `limit`, computed for at most `budget` seconds."""
 
     document: bytes
+    placements: tuple[Placement, ...]
     probe: InstanceProbe
     params: Sequence[str]
     defaults: Sequence[str]
@@ -197,7 +198,7 @@ class CapacityJob:
     def run(self, after: Afterwards) -> Reported:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
-        doc, c = read_request(unpack_document(self.document), options, None, after)  # the kept state
+        doc, c = read_state(unpack_document(self.document), self.placements, options, after)
         shape = self.probe
         disks = [Disk(size=size, spindles=spindles) for size, spindles in shape.disks]
         req = probe_request(

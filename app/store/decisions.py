@@ -45,34 +45,46 @@ class RequestContext:
     document: bytes | None  # compressed; None when over the cap
 
 
+@dataclass(frozen=True)
+class NewState:
+    """The cluster once the decision is done: its summary, and what it placed where."""
+
+    summary: dict[str, Any]
+    placements: list[Any]  # [instance, [nodes]] of the decision, applied to the document
+
+
 def record_outcome(
     facts: DecisionFacts,
     context: RequestContext,
-    summary: dict[str, Any],
+    new: NewState,
     *,
     keep_document: bool,
     session: Session,
 ) -> str:
     """Store one answered request and its cluster's new state; returns the decision's id. The
-    state always keeps the document (capacity counts on it); the decision only if `keep_document`."""
+    document is kept (with the decision and as the state capacity counts on) only if
+    `keep_document`; the decision keeps the state's summary, for the history."""
     now = utcnow()
     own = asdict(facts)
     names = own.pop("instances")
+    document = context.document if keep_document else None
     decision = Decision(
         **own,
-        **asdict(context) | {"document": context.document if keep_document else None},
+        **asdict(context) | {"document": document},
         id=uuid.uuid4().hex,
         created=now,
+        summary=new.summary,
         instances=[DecisionInstance(position=i, name=name) for i, name in enumerate(names)],
     )
     state = ClusterState(
         cluster_name=context.cluster,
         updated=now,
         decision_id=decision.id,
-        summary=summary,
+        summary=new.summary,
         score_before=facts.score_before,
         score_after=facts.score_after,
-        document=context.document,
+        document=document,
+        placements=new.placements,
     )
     record_decision(decision, state, session=session)
     return decision.id

@@ -71,7 +71,8 @@ def fake_answer(
         document_sha256="0" * 64,
     )
     # optional cluster_name, as app.service.answer has it
-    return Outcome(body, doc.get("cluster_name", ""), facts, _summary(doc, nodes))
+    placed = [(str(request.get("name", "")), chosen)] if success else []
+    return Outcome(body, doc.get("cluster_name", ""), facts, _summary(doc, nodes), placed)
 
 
 def _summary(doc: dict[str, Any], nodes: dict[str, Any]) -> StateSummary:

@@ -22,7 +22,7 @@ def test_every_reported_field_is_a_decision_attribute():
 
 
 def test_decision_rows_hold_nothing_the_service_does_not_report():
-    own = {"id", "created", "document_kept"}  # made by the store
+    own = {"id", "created", "document_kept", "summary"}  # made by the store (summary: of the state)
     columns = {c.key for c in Decision.__mapper__.column_attrs}
     assert columns - own == (_names(DecisionFacts) | _names(RequestContext)) - {"instances"}
 

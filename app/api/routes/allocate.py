@@ -20,7 +20,7 @@ from app.protocol import IallocatorResponse
 from app.service.jobs import Decided, DecideJob
 from app.service.upload import peek_cluster_name
 from app.store.clusters import ClusterPolicy, UnknownCluster, request_policy
-from app.store.decisions import RequestContext, record_outcome
+from app.store.decisions import NewState, RequestContext, record_outcome
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["allocate"])
@@ -127,10 +127,11 @@ def _record(
         document=result.document,
     )
     with service.sessions() as session:
+        new = NewState(outcome.summary.model_dump(), [list(p) for p in outcome.placements])
         return record_outcome(
             outcome.facts,
             context,
-            outcome.summary.model_dump(),
+            new,
             keep_document=service.settings.store_documents,
             session=session,
         )

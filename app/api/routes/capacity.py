@@ -13,7 +13,7 @@ from app.api.deps import ParamsQuery, PrincipalDep, Service, ServiceDep
 from app.api.errors import ApiError, responses
 from app.api.reports import observe
 from app.api.schemas import CapacityPublic, CapacityRequest
-from app.engine import DEFAULT_LIMIT
+from app.engine import DEFAULT_LIMIT, Placement
 from app.service.jobs import CapacityJob, InstanceProbe
 from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster
 
@@ -29,6 +29,7 @@ class _LastState:
     decision_id: str
     updated: datetime
     document: bytes  # compressed (unpack_document)
+    placements: tuple[Placement, ...]  # of its decision
 
 
 def _last_state(service: Service, name: str) -> _LastState:
@@ -43,9 +44,11 @@ def _last_state(service: Service, name: str) -> _LastState:
             raise ApiError(
                 404,
                 "not_found",
-                f"the last document of {name!r} was not kept (larger than IALLOCD_DOCUMENT_MAX_BYTES)",
+                f"the last document of {name!r} was not kept (IALLOCD_STORE_DOCUMENTS is off, or it was "
+                "larger than IALLOCD_DOCUMENT_MAX_BYTES)",
             )
-        return _LastState(cluster_policy(cluster), state.decision_id, state.updated, state.document)
+        done = tuple((str(i), list(nodes)) for i, nodes in state.placements or ())
+        return _LastState(cluster_policy(cluster), state.decision_id, state.updated, state.document, done)
 
 
 @router.post("/{name}/capacity", responses=responses(400, 401, 403, 404, 422, 429, 500, 503, 504))
@@ -66,7 +69,9 @@ async def capacity(
         shape.spindle_use,
         shape.disk_space_total,
     )
-    job = CapacityJob(state.document, probe, list(params or []), state.policy.params, limit, budget)
+    job = CapacityJob(
+        state.document, state.placements, probe, list(params or []), state.policy.params, limit, budget
+    )
     result = await service.runner.run(name, job)
     observe(service, "capacity", name, result)
     where = {"decision_id": state.decision_id, "updated": state.updated}

@@ -74,7 +74,9 @@ async def test_capacity_consistent_with_repeated_allocate(real, template, params
         {"i1": d.instance(["n1"], memory=3000), "i2": d.instance(["n3", "n1"], memory=2000)},
     )
     req = d.allocate(memory=3 * GIB, template=template, disks=(2048,))
-    await _allocate(real, c, doc | {"request": req})  # the state capacity counts in
+    first = (await _allocate(real, c, doc | {"request": req})).json()
+    assert first["success"]
+    doc = placed(doc, req["name"], req, first["result"])  # the state capacity counts in: applied
     shape = {"memory": 3 * GIB, "vcpus": 1, "disk_template": template, "disks": [{"size": 2048}]}
     counted = (await _capacity(real, c, shape)).json()
     placements = 0

@@ -1,4 +1,5 @@
-"""The last-known-state summary of a request document."""
+"""A cluster's state summed up per group (app.cluster.summary): counts from the document,
+resources from the model."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from app.cluster import build_cluster, summarize
 from app.protocol import DocumentError, parse_document
-from app.protocol.summary import summarize_document
+from app.protocol.document import ClusterDocument
 
 # shared/ sits beside the repository (here and in CI).
 TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "ganeti" / "testdata"
+
+
+def summarize_document(doc: ClusterDocument):
+    return summarize(doc, build_cluster(doc, 0))
 
 
 def _parsed(nodes: dict, nodegroups: dict, instances: int = 0):
