@@ -289,3 +289,63 @@ CAPACITY: dict[str, Any] = {
     "score_after": 0.19048506611694874,
     "warnings": [],
 }
+_STD_ROOM: dict[str, Any] = {
+    "instance": {
+        "memory": 1024,
+        "vcpus": 1,
+        "disk_template": "drbd",
+        "disks": [{"size": 1024, "spindles": None}],
+        "spindle_use": 1,
+        "disk_space_total": 1152,
+        "required_nodes": 2,
+    },
+    "count": 21,
+    "capped": False,
+    "capped_by": None,
+    "stop": {"code": "FailN1", "reason": "N+1 (memory for failover)", "counts": {"FailN1": 4, "FailMem": 2}},
+    "info": "Request failed: Group default (preferred): No valid allocation solutions, failure reasons:"
+    " FailN1: 4, FailMem: 2",
+    "groups": [
+        {
+            "group": "default",
+            "alloc_policy": "preferred",
+            "count": 21,
+            "stop": {"code": "FailN1", "reason": "N+1 (memory for failover)", "counts": {"FailN1": 4}},
+        }
+    ],
+    "score_before": 0.19048506611694874,
+    "score_after": 0.8812230381541133,
+}
+GROUPS: dict[str, Any] = {
+    "cluster": "cluster1.example.com",
+    "state": {"decision_id": DECISION["id"], "updated": WHEN},
+    "nodes": 3,
+    "instances": 1,
+    "groups": [
+        {
+            "uuid": "uuid-group-1",
+            "name": "default",
+            "alloc_policy": "preferred",
+            "nodes": 3,
+            "offline": 0,
+            "drained": 1,
+            "total_memory": 98304,
+            "free_memory": 61440,
+            "reserved_memory": 4096,
+            "total_disk": 3145728,
+            "free_disk": 3124128,
+            "total_cpus": 24,
+            "used_vcpus": 5,
+            "max_vcpus": 96,
+            "total_spindles": 0,
+            "free_spindles": 0,
+            "failing_n1": 0,
+            "offline_nodes": [],
+            "drained_nodes": ["node3.example.com"],
+            "standard": _STD_ROOM,
+            "failing_n1_nodes": [],
+        }
+    ],
+    "probe": None,
+    "warnings": [],
+}

@@ -14,6 +14,7 @@ from app.api.routes import (
     decisions,
     docs,
     explain,
+    groups,
     health,
 )
 
@@ -23,6 +24,7 @@ api_router.include_router(clusters.router)
 api_router.include_router(decisions.router)
 api_router.include_router(explain.router)
 api_router.include_router(capacity.router)
+api_router.include_router(groups.router)
 api_router.include_router(admin.router)
 api_router.include_router(health.router)
 api_router.include_router(docs.router)

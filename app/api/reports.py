@@ -4,9 +4,12 @@ policy and the accounting of each report."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 from app.api.deps import Service
 from app.api.errors import ApiError
+from app.engine import Placement
 from app.service.jobs import Reported
 from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster
 
@@ -21,6 +24,37 @@ def policy_of(service: Service, name: str) -> ClusterPolicy:
         if cluster is None:
             raise ApiError(404, "not_found", f"no cluster {name!r}")
         return cluster_policy(cluster)
+
+
+@dataclass(frozen=True)
+class LastState:
+    """A cluster's kept state: its policy, and its last document with that decision's placements."""
+
+    policy: ClusterPolicy
+    decision_id: str
+    updated: datetime
+    document: bytes  # compressed (unpack_document)
+    placements: tuple[Placement, ...]
+
+
+def last_state(service: Service, name: str) -> LastState:
+    """The kept state of a registered cluster; 404 saying why when there is none to use."""
+    with service.sessions() as session:
+        cluster = get_cluster(name, session=session)
+        if cluster is None:
+            raise ApiError(404, "not_found", f"no cluster {name!r}")
+        state = cluster.state
+        if state is None:
+            raise ApiError(404, "not_found", f"no known state of {name!r}: it has not sent a request yet")
+        if state.document is None:
+            raise ApiError(
+                404,
+                "not_found",
+                f"the last document of {name!r} was not kept (IALLOCD_STORE_DOCUMENTS is off, or it was "
+                "larger than IALLOCD_DOCUMENT_MAX_BYTES)",
+            )
+        done = tuple((str(i), list(nodes)) for i, nodes in state.placements or ())
+        return LastState(cluster_policy(cluster), state.decision_id, state.updated, state.document, done)
 
 
 def observe(service: Service, what: str, name: str, result: Reported) -> None:

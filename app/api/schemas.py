@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api import examples
 from app.protocol import IallocatorResponse
 from app.protocol.request import DiskTemplate
-from app.protocol.summary import StateSummary
+from app.protocol.summary import GroupSummary, StateSummary
 from app.store.clusters import CLUSTER_NAME_PATTERN, ClusterPolicy
 from app.store.decisions import Activity
 from app.store.models import ClusterRecord, ClusterState, Decision
@@ -277,4 +277,53 @@ class CapacityPublic(BaseModel):
     groups: list[GroupCapacityPublic]
     score_before: float | None = Field(description="Cluster score now (lower is better)")
     score_after: float | None = Field(description="Cluster score with every instance counted placed")
+    warnings: list[str] = Field(description="Parameters the engine ignored")
+
+
+class RoomPublic(BaseModel):
+    """How many more instances of one shape fit (hspace), and what runs out."""
+
+    instance: InstanceShapePublic
+    count: int = Field(description="Instances placed one after another until one failed")
+    capped: bool = Field(description="The count stopped before a failure: at least this many fit")
+    capped_by: Literal["max", "time"] | None = Field(description="The limit given, or the time allowed")
+    stop: StopPublic | None = Field(description="Why no more fit (null when capped)")
+    info: str = Field(description="The failed placement's answer (empty when capped)")
+    groups: list[GroupCapacityPublic]
+    score_before: float | None = Field(description="Cluster score now (lower is better)")
+    score_after: float | None = Field(description="Cluster score with every instance counted placed")
+
+
+class N1FailurePublic(BaseModel):
+    node: str
+    free_memory: int = Field(description="MiB still unallocated on the node")
+    needed: int = Field(description="MiB the DRBD instances of `peer` secondary here would need on failover")
+    peer: str | None = Field(
+        description="The primary node whose failure it could not take (null: none, no memory)"
+    )
+
+
+class GroupStatePublic(GroupSummary):
+    """One node group of the cluster's state, with what the engine says of it."""
+
+    offline_nodes: list[str] = Field(description="Offline nodes, by name")
+    drained_nodes: list[str] = Field(description="Drained nodes, by name")
+    standard: RoomPublic | None = Field(
+        description="How many more instances of the group's ipolicy standard spec fit in the group "
+        "(null: the group's policy has no std spec)"
+    )
+    failing_n1_nodes: list[N1FailurePublic]
+
+
+class GroupsPublic(BaseModel):
+    """Each node group of a cluster's state (its last document, its last decision applied)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.GROUPS]})
+
+    cluster: str
+    state: StateRefPublic
+    nodes: int
+    instances: int
+    groups: list[GroupStatePublic]
+    probe: RoomPublic | None = Field(None, description="How many more of the shape asked for fit, if one was")
     warnings: list[str] = Field(description="Parameters the engine ignored")

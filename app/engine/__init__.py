@@ -15,6 +15,7 @@ from app.engine.questions.explain import (
     Rejections,
     explain_request,
 )
+from app.engine.questions.groups import GroupOutlook, N1Failure, group_outlook, standard_instance
 from app.engine.questions.headroom import DEFAULT_LIMIT, GroupRoom, Headroom, Stop, headroom, probe_request
 from app.engine.reply import Reply
 from app.engine.requests.dispatch import run_request
@@ -25,8 +26,10 @@ __all__ = [
     "DEFAULT_TOP",
     "EngineOptions",
     "Explanation",
+    "GroupOutlook",
     "GroupRoom",
     "Headroom",
+    "N1Failure",
     "NodeRejection",
     "Placement",
     "Rejections",
@@ -34,9 +37,11 @@ __all__ = [
     "Stop",
     "apply_placements",
     "explain_request",
+    "group_outlook",
     "headroom",
     "options_from_params",
     "placements",
     "probe_request",
     "run_request",
+    "standard_instance",
 ]

@@ -17,10 +17,19 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, TypeVar
 
-from app.engine import Placement, explain_request, headroom, probe_request
-from app.protocol import Disk
+from app.cluster import Cluster, summarize
+from app.engine import (
+    EngineOptions,
+    Headroom,
+    Placement,
+    explain_request,
+    group_outlook,
+    headroom,
+    probe_request,
+)
+from app.protocol import ClusterDocument, Disk
 from app.protocol.errors import InputError, ParameterError
-from app.protocol.request import DiskTemplate
+from app.protocol.request import AllocateRequest, DiskTemplate
 from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request, read_state
 from app.service.memory import release_memory
 from app.service.params import engine_options
@@ -177,6 +186,12 @@ class InstanceProbe:
     spindle_use: int = 1
     disk_space_total: int | None = None  # None: as Ganeti computes it
 
+    def request(self) -> AllocateRequest:
+        disks = [Disk(size=size, spindles=spindles) for size, spindles in self.disks]
+        return probe_request(
+            self.memory, self.vcpus, self.disk_template, disks, self.spindle_use, self.disk_space_total
+        )
+
 
 @dataclass(frozen=True)
 class CapacityJob:
@@ -199,27 +214,82 @@ class CapacityJob:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
         doc, c = read_state(unpack_document(self.document), self.placements, options, after)
-        shape = self.probe
-        disks = [Disk(size=size, spindles=spindles) for size, spindles in shape.disks]
-        req = probe_request(
-            shape.memory, shape.vcpus, shape.disk_template, disks, shape.spindle_use, shape.disk_space_total
-        )
-        room = headroom(c, req, options, self.limit, self.budget)
-        instance = {
-            "memory": req.memory,
-            "vcpus": req.vcpus,
-            "disk_template": req.disk_template,
-            "disks": [{"size": d.size, "spindles": d.spindles} for d in req.disks],
-            "spindle_use": req.spindle_use,
-            "disk_space_total": req.disk_space_total,
-            "required_nodes": req.required_nodes,
-        }
-        body = asdict(room) | {
-            "instance": instance,
-            "capped": room.capped_by is not None,
-            "warnings": warnings,
-        }
+        body = _room(c, self.probe.request(), options, self.limit, self.budget) | {"warnings": warnings}
         return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class GroupsJob:
+    """Each group of a kept state (compressed document, placements applied): its figures, how
+    many more of its standard instance fit (at most `limit`, in `budget` seconds in all), its
+    N+1 failures, its offline and drained nodes; and the room for `probe`, if given."""
+
+    document: bytes
+    placements: tuple[Placement, ...]
+    params: Sequence[str]
+    defaults: Sequence[str]
+    limit: int
+    budget: float
+    probe: InstanceProbe | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.document)
+
+    def run(self, after: Afterwards) -> Reported:
+        started = time.perf_counter()
+        options, warnings = engine_options(self.params, self.defaults)
+        doc, c = read_state(unpack_document(self.document), self.placements, options, after)
+        share = self.budget / 2 if self.probe is not None else self.budget
+        summary = {g.name: g.model_dump() for g in summarize(doc, c).groups}
+        unavailable = _unavailable(doc)
+        groups = []
+        for outlook in group_outlook(c, options, self.limit, share):
+            room = None
+            if outlook.standard is not None and outlook.room is not None:
+                room = _room_body(outlook.standard, outlook.room)
+            groups.append(
+                summary[outlook.group]
+                | unavailable.get(outlook.group, {"offline_nodes": [], "drained_nodes": []})
+                | {"standard": room, "failing_n1_nodes": [asdict(f) for f in outlook.failing_n1]}
+            )
+        body: dict[str, Any] = {"nodes": len(doc.nodes), "instances": len(c.instances), "groups": groups}
+        if self.probe is not None:
+            body["probe"] = _room(c, self.probe.request(), options, self.limit, share)
+        body["warnings"] = warnings
+        return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
+
+
+def _unavailable(doc: ClusterDocument) -> dict[str, dict[str, list[str]]]:
+    """Per group name: its offline and its drained nodes, by name."""
+    names = {uuid: g.name for uuid, g in doc.nodegroups.items()}
+    out: dict[str, dict[str, list[str]]] = {}
+    for name, node in doc.nodes.items():
+        lists = out.setdefault(names[node["group"]], {"offline_nodes": [], "drained_nodes": []})
+        for flag in ("offline", "drained"):
+            if node[flag]:
+                lists[f"{flag}_nodes"].append(name)
+    return out
+
+
+def _room(
+    c: Cluster, req: AllocateRequest, options: EngineOptions, limit: int, budget: float
+) -> dict[str, Any]:
+    """How many more instances of `req` fit in `c` (counted on it: `c` is changed)."""
+    return _room_body(req, headroom(c, req, options, limit, budget))
+
+
+def _room_body(req: AllocateRequest, room: Headroom) -> dict[str, Any]:
+    instance = {
+        "memory": req.memory,
+        "vcpus": req.vcpus,
+        "disk_template": req.disk_template,
+        "disks": [{"size": d.size, "spindles": d.spindles} for d in req.disks],
+        "spindle_use": req.spindle_use,
+        "disk_space_total": req.disk_space_total,
+        "required_nodes": req.required_nodes,
+    }
+    return asdict(room) | {"instance": instance, "capped": room.capped_by is not None}
 
 
 def _finite(value: Any) -> Any:

@@ -1,0 +1,52 @@
+"""GET /clusters/{name}/groups: each node group of the cluster's state (its last document with
+its last decision applied): figures, room for the group's standard instance, N+1 failures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import APIRouter, Query
+
+from app.api.deps import ParamsQuery, PrincipalDep, ServiceDep
+from app.api.errors import responses
+from app.api.reports import last_state, observe
+from app.api.schemas import MAX_COUNT, MAX_MIB, GroupsPublic
+from app.engine import DEFAULT_LIMIT
+from app.protocol.request import DiskTemplate
+from app.service.jobs import GroupsJob, InstanceProbe
+
+router = APIRouter(prefix="/clusters", tags=["clusters"])
+GROUPS_SECONDS = 2.0  # for all the counts of one call (at most half the request timeout)
+
+
+@router.get("/{name}/groups", responses=responses(401, 403, 404, 422, 429, 500, 503, 504))
+async def groups(
+    name: str,
+    principal: PrincipalDep,
+    service: ServiceDep,
+    params: ParamsQuery = None,
+    memory: Annotated[int | None, Query(ge=0, le=MAX_MIB, description="Also count this shape: MiB")] = None,
+    vcpus: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 1,
+    disk_template: DiskTemplate = "drbd",
+    disk: Annotated[int, Query(ge=0, le=MAX_MIB, description="MiB per disk")] = 0,
+    disks: Annotated[int, Query(ge=0, le=64, description="How many disks")] = 1,
+    max: Annotated[
+        int, Query(ge=1, le=MAX_COUNT, description="Stop each count at this many")
+    ] = DEFAULT_LIMIT,
+) -> GroupsPublic:
+    """Each node group as the cluster is once its last decision is done, and how many more
+    instances of the group's ipolicy standard spec fit there (and of `memory`... if given)."""
+    principal.check_cluster(name)
+    state = await anyio.to_thread.run_sync(last_state, service, name)
+    probe = None
+    if memory is not None:
+        probe = InstanceProbe(memory, vcpus, disk_template, ((disk, None),) * disks)
+    budget = min(GROUPS_SECONDS, service.settings.request_timeout / 2)
+    job = GroupsJob(
+        state.document, state.placements, list(params or []), state.policy.params, max, budget, probe
+    )
+    result = await service.runner.run(name, job)
+    observe(service, "groups", name, result)
+    where = {"decision_id": state.decision_id, "updated": state.updated}
+    return GroupsPublic.model_validate(result.body | {"cluster": name, "state": where})
