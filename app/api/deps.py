@@ -8,8 +8,8 @@ a cluster's token only that cluster.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Annotated
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -22,6 +22,7 @@ from app.core.config import Settings
 from app.core.metrics import Metrics
 from app.core.security import matches_token
 from app.service.answer import AnswerFn
+from app.service.cache import Recent
 from app.service.runner import EngineRunner
 from app.store.clusters import PARAM_PATTERN, cluster_for_token
 
@@ -36,6 +37,7 @@ class Service:
     sessions: sessionmaker[Session]
     runner: EngineRunner
     answer: AnswerFn  # what a decide job answers with
+    reports: Recent[Any] = field(default_factory=Recent)  # engine reports on kept states, by question
 
 
 def get_service(request: Request) -> Service:

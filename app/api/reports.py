@@ -10,7 +10,7 @@ from datetime import datetime
 from app.api.deps import Service
 from app.api.errors import ApiError
 from app.engine import Placement
-from app.service.jobs import Reported
+from app.service.jobs import GroupsJob, InstanceProbe, Reported
 from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster
 
 log = logging.getLogger(__name__)
@@ -60,3 +60,24 @@ def last_state(service: Service, name: str) -> LastState:
 def observe(service: Service, what: str, name: str, result: Reported) -> None:
     service.metrics.engine_seconds.labels(request_type=what).observe(result.engine_seconds)
     log.info(what, extra={"cluster": name, "engine_seconds": round(result.engine_seconds, 4)})
+
+
+def count_budget(service: Service) -> float:
+    """Seconds one operator query may spend counting (at most half the request timeout)."""
+    return min(service.settings.count_seconds, service.settings.request_timeout / 2)
+
+
+async def groups_report(
+    service: Service, name: str, state: LastState, params: list[str], limit: int, probe: InstanceProbe | None
+) -> Reported:
+    """The engine's report on each group of a kept state (GroupsJob), remembered per question."""
+    key = ("groups", name, state.decision_id, tuple(params), tuple(state.policy.params), limit, probe)
+    found: Reported | None = service.reports.get(key)
+    if found is not None:
+        return found
+    budget = count_budget(service)
+    job = GroupsJob(state.document, state.placements, params, state.policy.params, limit, budget, probe)
+    result = await service.runner.run(name, job)
+    observe(service, "groups", name, result)
+    service.reports.put(key, result)
+    return result

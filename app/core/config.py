@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     )
     cluster_queue: int = Field(16, ge=0, description="Requests per cluster waiting for a slot before 429")
     request_timeout: float = Field(60.0, gt=0, description="Seconds from body received to answer (504)")
+    count_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="Seconds an operator query (capacity, group report) may count; then capped (>=)",
+    )
     store_documents: bool = Field(True, description="Keep each decision's input document (compressed)")
     document_max_bytes: int = Field(
         16 * MIB, ge=0, description="Documents larger than this once compressed are not kept"

@@ -62,11 +62,3 @@ def _last_failures(*, session: Session, names: Collection[str] | None) -> dict[s
         last, and_(Decision.cluster == last.c.cluster, Decision.created == last.c.at, ~Decision.success)
     )
     return {name: (info, at) for name, info, at in session.execute(query)}
-
-
-def decision_times(cluster: str, *, since: datetime, session: Session) -> list[tuple[datetime, bool]]:
-    """When each of the cluster's decisions since `since` was made, and whether it succeeded."""
-    query = select(Decision.created, Decision.success).where(
-        Decision.cluster == cluster, Decision.created >= since
-    )
-    return [(created, success) for created, success in session.execute(query)]

@@ -103,7 +103,7 @@ class ClusterState(Base):
     document: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib or gzip; None when over the cap
     # What the decision placed where ([instance, [nodes]]): the state is the document with these
     # applied. None: recorded before they were kept (the document as sent).
-    placements: Mapped[list[Any] | None] = mapped_column(JSON)
+    placements: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Decision(Base):
@@ -131,7 +131,9 @@ class Decision(Base):
     document_sha256: Mapped[str] = mapped_column(String(64), index=True)
     document_size: Mapped[int] = mapped_column(Integer)
     document: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # zlib or gzip
-    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)  # the state after it
+    summary: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), deferred=True
+    )  # the state after it
     # In the class body `document` is still the MappedColumn.
     document_kept: Mapped[bool] = column_property(cast("MappedColumn[Any]", document).column.is_not(None))
     instances: Mapped[list[DecisionInstance]] = relationship(

@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from app.store.clusters import ClusterPolicy, add_cluster
 from app.store.decisions import record_decision
-from app.store.fleet import decision_times, fleet
+from app.store.fleet import fleet
 from tests.store.test_decisions import T0, make_decision, make_state
 
 
@@ -50,17 +50,3 @@ def test_fleet_query_count_does_not_grow_with_clusters(session):
     rows = fleet(since=T0, session=session)
     assert len(rows) == 60 and all(r.failed == 1 for r in rows)
     assert len(statements) == 3
-
-
-def test_decision_times_since(session):
-    add_cluster("c1", ClusterPolicy(), session=session)
-    for n in range(3):
-        record_decision(make_decision(n * 60), make_state(n * 60), session=session)
-    record_decision(_failed(200, "c1", "x"), None, session=session)
-    record_decision(make_decision(201, "c2"), None, session=session)
-    times = decision_times("c1", since=T0 + timedelta(minutes=1), session=session)
-    assert sorted(times) == [
-        (T0 + timedelta(minutes=60), True),
-        (T0 + timedelta(minutes=120), True),
-        (T0 + timedelta(minutes=200), False),
-    ]

@@ -1,5 +1,5 @@
-"""What the console pages draw: usage bars, the decisions-per-hour chart (inline SVG built here,
-no JavaScript) and short human forms of ages and sizes."""
+"""What the console pages draw: usage bars, the decisions-per-hour chart and the free-resource
+lines (inline SVG built here, no JavaScript) and short human forms of ages and sizes."""
 
 from __future__ import annotations
 
@@ -9,16 +9,21 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
+from app.store.history import HourCount, StatePoint
+
 HOURS = 24
 CHART_WIDTH, CHART_HEIGHT, AXIS = 960, 140, 18
 
 
 @dataclass(frozen=True)
 class Usage:
-    """Used and total of one resource, in MiB."""
+    """Used and total of one resource (MiB unless `unit` says otherwise), and the part of the
+    free that is kept for N+1 failovers."""
 
     used: int
     total: int
+    reserved: int = 0
+    unit: str = "MiB"
 
     @property
     def free(self) -> int:
@@ -28,6 +33,13 @@ class Usage:
     def percent(self) -> float:
         return 100.0 * self.used / self.total if self.total > 0 else 0.0
 
+    @property
+    def reserved_percent(self) -> float:
+        return 100.0 * self.reserved / self.total if self.total > 0 else 0.0
+
+    def show(self, value: int) -> str:
+        return mib(value) if self.unit == "MiB" else f"{value} {self.unit}"
+
 
 def usage(groups: Iterable[dict[str, Any]], resource: str) -> Usage:
     """Used (total - free) and total `resource` ("memory" or "disk") over the groups' online nodes."""
@@ -35,6 +47,23 @@ def usage(groups: Iterable[dict[str, Any]], resource: str) -> Usage:
     total = sum(int(g[f"total_{resource}"]) for g in rows)
     free = sum(int(g[f"free_{resource}"]) for g in rows)
     return Usage(total - free, total)
+
+
+def bars(group: dict[str, Any]) -> dict[str, Usage]:
+    """A group summary's bars: memory (with its N+1 reserve), disk, vCPUs against what the
+    ipolicy allows, spindles where exclusive storage counts them."""
+    memory, free = int(group["total_memory"]), int(group["free_memory"])
+    reserve = max(0, min(int(group.get("reserved_memory", 0)), free))
+    out = {
+        "memory": Usage(memory - free, memory, reserve),
+        "disk": usage([group], "disk"),
+    }
+    if group.get("max_vcpus"):
+        out["vcpus"] = Usage(int(group["used_vcpus"]), int(group["max_vcpus"]), unit="vCPUs")
+    if group.get("total_spindles"):
+        spindles = int(group["total_spindles"])
+        out["spindles"] = Usage(spindles - int(group["free_spindles"]), spindles, unit="spindles")
+    return out
 
 
 def mib(value: float) -> str:
@@ -62,16 +91,15 @@ def shorten(text: str | None, length: int = 80) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def hourly_counts(times: Iterable[tuple[datetime, bool]], now: datetime) -> list[tuple[int, int]]:
+def hourly_counts(hours: Iterable[HourCount], now: datetime) -> list[tuple[int, int]]:
     """(decisions, failed) per hour of the last HOURS hours, oldest first; the last is the current."""
-    counts = [[0, 0] for _ in range(HOURS)]
+    counts = [(0, 0)] * HOURS
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
-    for created, success in times:
-        slot = int((created - start).total_seconds() // 3600)
+    for hour in hours:
+        slot = int((hour.start - start).total_seconds() // 3600)
         if 0 <= slot < HOURS:
-            counts[slot][0] += 1
-            counts[slot][1] += not success
-    return [(n, failed) for n, failed in counts]
+            counts[slot] = (hour.decisions, hour.failed)
+    return counts
 
 
 def hourly_chart(counts: list[tuple[int, int]], now: datetime) -> str:
@@ -105,3 +133,54 @@ def hourly_chart(counts: list[tuple[int, int]], now: datetime) -> str:
 def _bar(x: float, width: float, base: float, height: float, kind: str) -> str:
     box = f'x="{x:.1f}" y="{base - height:.1f}" width="{width:.1f}" height="{height:.1f}"'
     return f'<rect {box} class="{kind}"/>'
+
+
+def free_series(points: Iterable[StatePoint], resource: str) -> list[tuple[datetime, float]]:
+    """The cluster's free `resource` ("memory" or "disk"), in percent of its total, after each decision."""
+    out = []
+    for point in points:
+        groups = point.summary.get("groups", [])
+        total = sum(int(g[f"total_{resource}"]) for g in groups)
+        if total > 0:
+            out.append((point.time, 100.0 * sum(int(g[f"free_{resource}"]) for g in groups) / total))
+    return out
+
+
+def free_chart(series: dict[str, list[tuple[datetime, float]]], now: datetime) -> str:
+    """An SVG line chart of `free_series` (0-100 %) over the last HOURS hours, one line per name
+    (the CSS class of its line); each point's time and value in its title."""
+    start = now - timedelta(hours=HOURS)
+    plot = CHART_HEIGHT - AXIS
+    span = HOURS * 3600.0
+
+    def x(t: datetime) -> float:
+        return CHART_WIDTH * max(0.0, (t - start).total_seconds()) / span
+
+    def y(value: float) -> float:
+        return plot * (1 - value / 100.0)
+
+    parts = [
+        f'<svg class="chart lines" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img"'
+        f' aria-label="free memory and disk, last {HOURS} hours" xmlns="http://www.w3.org/2000/svg">',
+        f'<line x1="0" y1="{plot}" x2="{CHART_WIDTH}" y2="{plot}" class="axis"/>',
+        '<text x="2" y="12" class="label">100 %</text>',
+    ]
+    for name, points in series.items():
+        if not points:
+            continue
+        # a step line: the state holds until the next decision, and until now after the last
+        steps = [(x(t), y(v)) for t, v in points]
+        path = [f"{steps[0][0]:.1f},{steps[0][1]:.1f}"]
+        for (_, y0), (x1, y1) in zip(steps, steps[1:], strict=False):
+            path += [f"{x1:.1f},{y0:.1f}", f"{x1:.1f},{y1:.1f}"]
+        path.append(f"{CHART_WIDTH:.1f},{steps[-1][1]:.1f}")
+        parts.append(f'<polyline class="{escape(name)}" points="{" ".join(path)}"/>')
+        for t, v in points:
+            title = escape(f"{t:%H:%M} UTC: {v:.1f} % {name} free")
+            dot = f'cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5"'
+            parts.append(f'<circle class="{escape(name)}" {dot}><title>{title}</title></circle>')
+    for i in range(0, HOURS, 6):
+        hour = (start + timedelta(hours=i)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        parts.append(f'<text x="{x(hour):.1f}" y="{CHART_HEIGHT - 3}" class="label">{hour:%H}:00</text>')
+    parts.append("</svg>")
+    return "".join(parts)

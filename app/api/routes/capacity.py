@@ -11,16 +11,13 @@ from fastapi import APIRouter
 
 from app.api.deps import ParamsQuery, PrincipalDep, Service, ServiceDep
 from app.api.errors import ApiError, responses
-from app.api.reports import observe
+from app.api.reports import count_budget, observe
 from app.api.schemas import CapacityPublic, CapacityRequest
 from app.engine import DEFAULT_LIMIT, Placement
 from app.service.jobs import CapacityJob, InstanceProbe
 from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster
 
 router = APIRouter(prefix="/clusters", tags=["clusters"])
-# Seconds a capacity count may take (at most half the request timeout); past it the count
-# is capped: on big clusters every placement is a full search.
-CAPACITY_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ async def capacity(
     principal.check_cluster(name)
     state = await anyio.to_thread.run_sync(_last_state, service, name)
     limit = body.max or DEFAULT_LIMIT
-    budget = min(CAPACITY_SECONDS, service.settings.request_timeout / 2)
+    budget = count_budget(service)
     shape = body.instance
     probe = InstanceProbe(
         shape.memory,

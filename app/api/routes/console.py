@@ -3,21 +3,40 @@ session sees its own cluster only; anything else is reported missing (404), neve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, Request
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
-from app.api.console.charts import HOURS, age, hourly_chart, hourly_counts, usage
+from app.api.console.charts import (
+    HOURS,
+    age,
+    bars,
+    free_chart,
+    free_series,
+    hourly_chart,
+    hourly_counts,
+    usage,
+)
 from app.api.console.render import ConsoleError, page
 from app.api.console.session import ConsoleUserDep
-from app.api.deps import Principal, SessionDep
+from app.api.deps import Principal, Service, ServiceDep, SessionDep
+from app.api.errors import ApiError
+from app.api.reports import LastState, groups_report, last_state
+from app.api.schemas import MAX_COUNT, MAX_MIB
+from app.engine import DEFAULT_LIMIT
+from app.protocol.request import DiskTemplate
+from app.service.errors import EngineError
+from app.service.jobs import InstanceProbe
 from app.service.upload import unpack_document
 from app.store.clusters import get_cluster
 from app.store.decisions import DecisionFilter, get_decision, list_decisions
-from app.store.fleet import ClusterOverview, decision_times, fleet
-from app.store.models import Decision
+from app.store.fleet import ClusterOverview, fleet
+from app.store.history import HourCount, StatePoint, hourly, state_points
+from app.store.models import ClusterRecord, ClusterState, Decision
 
 router = APIRouter(include_in_schema=False)
 STALE = timedelta(hours=1)
@@ -52,32 +71,83 @@ def _visible_cluster(name: str, user: Principal) -> None:
         raise ConsoleError(404, f"no cluster {name!r}")
 
 
+@dataclass(frozen=True)
+class _ClusterView:
+    """What a cluster's page reads from the store, in one session."""
+
+    cluster: ClusterRecord
+    state: ClusterState | None
+    kept: LastState | None  # None: no document to ask the engine about
+    decisions: list[Decision]
+    total: int
+    hours: list[HourCount]
+    points: list[StatePoint]
+
+
+def _cluster_view(service: Service, name: str, now: datetime) -> _ClusterView:
+    since = now - timedelta(hours=HOURS)
+    with service.sessions() as session:
+        cluster = get_cluster(name, session=session)
+        if cluster is None:
+            raise ConsoleError(404, f"no cluster {name!r}")
+        recent, total = list_decisions(name, DecisionFilter(), session=session, limit=RECENT, offset=0)
+        hours = hourly(name, since=since, session=session)
+        points = state_points(name, since=since, session=session)
+        state = cluster.state
+    try:
+        kept = last_state(service, name) if state is not None else None
+    except ApiError:
+        kept = None
+    return _ClusterView(cluster, state, kept, recent, total, hours, points)
+
+
+async def _report(service: Service, view: _ClusterView, probe: InstanceProbe | None) -> dict[str, Any] | str:
+    """The engine's group report on the kept state, or why there is none."""
+    if view.kept is None:
+        return "The last document was not kept (IALLOCD_STORE_DOCUMENTS or the size cap): figures only."
+    try:
+        found = await groups_report(service, view.cluster.name, view.kept, [], DEFAULT_LIMIT, probe)
+    except EngineError as exc:
+        return f"The engine could not count now: {exc}."
+    return found.body
+
+
 @router.get("/ui/clusters/{name}")
-def cluster_page(name: str, request: Request, user: ConsoleUserDep, session: SessionDep) -> HTMLResponse:
-    """One cluster: its groups as last seen, its recent decisions, decisions per hour."""
+async def cluster_page(
+    name: str,
+    request: Request,
+    user: ConsoleUserDep,
+    service: ServiceDep,
+    memory: Annotated[int | None, Query(ge=1, le=MAX_MIB)] = None,
+    vcpus: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 1,
+    disk: Annotated[int, Query(ge=0, le=MAX_MIB)] = 10240,
+    disk_template: DiskTemplate = "drbd",
+) -> HTMLResponse:
+    """One cluster: each group as it is once the last decision is done (capacity, room for the
+    standard instance and for a typed one, N+1 failures), free resources and decisions over time."""
     _visible_cluster(name, user)
-    cluster = get_cluster(name, session=session)
-    if cluster is None:
-        raise ConsoleError(404, f"no cluster {name!r}")
     now = datetime.now(UTC)
-    state = cluster.state
-    groups = [
-        g | {"memory": usage([g], "memory"), "disk": usage([g], "disk")}
-        for g in (state.summary.get("groups", []) if state else [])
-    ]
-    recent, total = list_decisions(name, DecisionFilter(), session=session, limit=RECENT, offset=0)
-    times = decision_times(name, since=now - timedelta(hours=HOURS), session=session)
-    chart = hourly_chart(hourly_counts(times, now), now)
+    view = await anyio.to_thread.run_sync(_cluster_view, service, name, now)
+    probe = InstanceProbe(memory, vcpus, disk_template, ((disk, None),)) if memory is not None else None
+    report = await _report(service, view, probe) if view.state is not None else None
+    summary = view.state.summary.get("groups", []) if view.state else []
+    groups = report["groups"] if isinstance(report, dict) else summary
+    series = {r: free_series(view.points, r) for r in ("memory", "disk")}
     return page(
         request,
         "cluster.html",
-        cluster=cluster,
-        state=state,
-        age=age(state.updated if state else None, now),
-        groups=groups,
-        decisions=recent,
-        total=total,
-        chart=chart,
+        cluster=view.cluster,
+        state=view.state,
+        age=age(view.state.updated if view.state else None, now),
+        groups=[g | {"bars": bars(g)} for g in groups],
+        report=report if isinstance(report, dict) else None,
+        note=report if isinstance(report, str) else None,
+        shape={"memory": memory, "vcpus": vcpus, "disk": disk, "disk_template": disk_template},
+        templates=get_args(DiskTemplate),
+        decisions=view.decisions,
+        total=view.total,
+        chart=hourly_chart(hourly_counts(view.hours, now), now),
+        free=free_chart(series, now),
     )
 
 

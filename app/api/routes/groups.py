@@ -10,14 +10,13 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import ParamsQuery, PrincipalDep, ServiceDep
 from app.api.errors import responses
-from app.api.reports import last_state, observe
+from app.api.reports import groups_report, last_state
 from app.api.schemas import MAX_COUNT, MAX_MIB, GroupsPublic
 from app.engine import DEFAULT_LIMIT
 from app.protocol.request import DiskTemplate
-from app.service.jobs import GroupsJob, InstanceProbe
+from app.service.jobs import InstanceProbe
 
 router = APIRouter(prefix="/clusters", tags=["clusters"])
-GROUPS_SECONDS = 2.0  # for all the counts of one call (at most half the request timeout)
 
 
 @router.get("/{name}/groups", responses=responses(401, 403, 404, 422, 429, 500, 503, 504))
@@ -42,11 +41,6 @@ async def groups(
     probe = None
     if memory is not None:
         probe = InstanceProbe(memory, vcpus, disk_template, ((disk, None),) * disks)
-    budget = min(GROUPS_SECONDS, service.settings.request_timeout / 2)
-    job = GroupsJob(
-        state.document, state.placements, list(params or []), state.policy.params, max, budget, probe
-    )
-    result = await service.runner.run(name, job)
-    observe(service, "groups", name, result)
+    result = await groups_report(service, name, state, list(params or []), max, probe)
     where = {"decision_id": state.decision_id, "updated": state.updated}
     return GroupsPublic.model_validate(result.body | {"cluster": name, "state": where})

@@ -10,7 +10,9 @@ import numpy as np
 from app.cluster.model import Cluster, Group
 from app.engine.options import EngineOptions
 from app.engine.questions.headroom import DEFAULT_LIMIT, Headroom, headroom, probe_request
-from app.protocol.request import AllocateRequest, Disk
+from app.protocol.request import AllocateRequest, Disk, DiskTemplate
+
+PREFERRED_TEMPLATES: tuple[DiskTemplate, ...] = ("drbd", "plain")
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,15 @@ class GroupOutlook:
 
 
 def standard_instance(group: Group) -> AllocateRequest | None:
-    """The allocate request of one instance of the group's ipolicy standard spec, in the first
-    disk template the policy allows (as hspace takes its default template)."""
+    """The allocate request of one instance of the group's ipolicy standard spec, in drbd or
+    plain if the policy allows them (Ganeti lists the allowed templates sorted by name, so the
+    first would be blockdev), else in the first it allows."""
     std, templates = group.ipolicy.std, group.ipolicy.disk_templates
     if std is None or not templates:
         return None
+    template = next((t for t in PREFERRED_TEMPLATES if t in templates), templates[0])
     disks = [Disk(size=std.disk_size)] * std.disk_count
-    req = probe_request(std.memory_size, std.cpu_count, templates[0], disks, std.spindle_use)
+    req = probe_request(std.memory_size, std.cpu_count, template, disks, std.spindle_use)
     return req.model_copy(update={"group_name": group.name})
 
 

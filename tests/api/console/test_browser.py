@@ -19,6 +19,7 @@ import pytest
 from app.api.console.charts import mib
 from tests.support.cluster_spec import ClusterSpec, mixed
 from tests.support.gen import allocate_request, generate
+from tests.support.replay import placed
 from tests.support.service import REPO, running_service, service_env
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip .[test])")
@@ -56,7 +57,12 @@ def _post(client: httpx.Client, doc: dict[str, Any], token: str) -> tuple[str, d
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     tmp = tmp_path_factory.mktemp("console")
-    env = service_env(database_url=f"sqlite:///{tmp}/db.sqlite", admin_token=ADMIN_TOKEN, engine_workers="1")
+    env = service_env(
+        database_url=f"sqlite:///{tmp}/db.sqlite",
+        admin_token=ADMIN_TOKEN,
+        engine_workers="1",
+        count_seconds="30",
+    )
     with running_service(["-m", "app.serve"], env, tmp / "serve.log") as url:
         found = Fleet(url, {}, {})
         with httpx.Client(base_url=url) as client:
@@ -69,14 +75,18 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
                 base = generate(spec, seed)
                 for _ in range(3):
                     doc = allocate_request(base, rng)
-                    _post(client, doc, found.tokens[name])
+                    _, answer = _post(client, doc, found.tokens[name])
+                last = doc  # the state: the last document with its decision applied
+                if answer["success"]:
+                    last = placed(doc, doc["request"]["name"], doc["request"], answer["result"])
                 if name != "alpha.example.com":  # an instance no node can hold: a failure
                     huge = allocate_request(base, rng)
                     huge["request"] = huge["request"] | {"memory": 64 * 1024 * 1024}
                     decision, answer = _post(client, huge, found.tokens[name])
                     assert answer["success"] is False
+                    last = huge  # nothing to apply
                     found.failures[name] = (decision, answer["info"])
-                found.docs[name] = doc
+                found.docs[name] = last
             client.post("/admin/clusters", json={"name": NEVER_ASKED}, headers=admin)
         yield found
 
@@ -155,14 +165,16 @@ def test_admin_fleet_cluster_decision(page: Any, fleet: Fleet) -> None:
     page.click("text=beta.example.com")
     page.wait_for_url("**/ui/clusters/beta.example.com")
     doc = fleet.docs["beta.example.com"]
-    groups = page.locator("#groups tbody tr")
+    groups = page.locator("#groups section.group")
     assert groups.count() == len(doc["nodegroups"])
     for uuid, group in doc["nodegroups"].items():
-        row = page.locator("#groups tbody tr", has_text=group["name"])
+        card = page.locator(f"#groups section[data-group='{group['name']}']")
         nodes = sum(1 for n in doc["nodes"].values() if n["group"] == uuid)
-        assert row.locator("td").nth(2).inner_text() == str(nodes)
-        assert row.locator("td").nth(6).inner_text() == mib(_free_memory(doc, uuid))
+        assert card.locator(".nodes").inner_text() == str(nodes)
+        assert card.locator(".free-memory").inner_text() == mib(_free_memory(doc, uuid))
+        assert card.locator(".standard .room").count() == 1
     assert page.locator("svg.chart rect.failed").count() == 1
+    assert page.locator("svg.lines polyline.memory").count() == 1
     page.screenshot(path=str(ARTEFACTS / "cluster.png"), full_page=True)
 
     decision, info = fleet.failures["beta.example.com"]
@@ -210,3 +222,50 @@ def test_swagger_ui_offline(page: Any, fleet: Fleet) -> None:
     page.goto(fleet.url + "/redoc")
     page.wait_for_selector("h1")
     assert "iallocd" in page.locator("h1").first.inner_text()
+
+
+def test_cluster_page_room_falls_by_each_placed_instance(page: Any, fleet: Fleet) -> None:
+    """Fill a cluster through /allocate with its groups' standard instance: after each placement
+    the page's room for it is one less, and the typed-shape form counts too."""
+    name = "gamma.example.com"
+    doc = fleet.docs[name]
+    (uuid,) = doc["nodegroups"]
+    std = doc["nodegroups"][uuid]["ipolicy"]["std"]
+    allowed = doc["nodegroups"][uuid]["ipolicy"]["disk-templates"]
+    template = next(t for t in ("drbd", "plain", *allowed) if t in allowed)  # as the engine picks it
+    _log_in(page, fleet, fleet.tokens[name])
+    rooms = []
+    with httpx.Client(base_url=fleet.url) as client:
+        for k in range(3):
+            page.goto(f"{fleet.url}/ui/clusters/{name}")
+            rooms.append(int(page.locator(".standard .room").inner_text()))
+            request = {
+                "type": "allocate",
+                "name": f"std-{k}.example.com",
+                "memory": std["memory-size"],
+                "vcpus": std["cpu-count"],
+                "disk_template": template,
+                "disks": [{"size": std["disk-size"], "mode": "rw"}] * std["disk-count"],
+                "spindle_use": std["spindle-use"],
+                "nics": [],
+                "tags": [],
+            }
+            request["disk_space_total"] = std["disk-size"] * std["disk-count"] + (
+                128 * std["disk-count"] if template == "drbd" else 0
+            )
+            request["required_nodes"] = 2 if template == "drbd" else 1
+            _, answer = _post(client, doc | {"request": request}, fleet.tokens[name])
+            assert answer["success"], answer
+            doc = placed(doc, request["name"], request, answer["result"])
+    page.goto(f"{fleet.url}/ui/clusters/{name}")
+    rooms.append(int(page.locator(".standard .room").inner_text()))
+    assert rooms == [rooms[0] - k for k in range(4)] and rooms[-1] >= 0, rooms
+    # the standard instance typed in: the same count, over the cluster's one group
+    page.fill("input[name=memory]", str(std["memory-size"]))
+    page.fill("input[name=vcpus]", str(std["cpu-count"]))
+    page.fill("input[name=disk]", str(std["disk-size"]))
+    page.select_option("select[name=disk_template]", template)
+    page.click("form.shape button")
+    page.wait_for_url(f"**memory={std['memory-size']}**")
+    assert int(page.locator("#probe .room").inner_text()) == rooms[-1]
+    page.screenshot(path=str(ARTEFACTS / "cluster-room.png"), full_page=True)

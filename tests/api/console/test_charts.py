@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.api.console.charts import HOURS, Usage, age, hourly_chart, hourly_counts, mib, shorten, usage
+from app.api.console.charts import (
+    HOURS,
+    Usage,
+    age,
+    free_chart,
+    free_series,
+    hourly_chart,
+    hourly_counts,
+    mib,
+    shorten,
+    usage,
+)
+from app.store.history import HourCount, StatePoint
 
 NOW = datetime(2026, 12, 3, 12, 30, tzinfo=UTC)
 
@@ -34,18 +46,32 @@ def test_age_and_shorten():
     assert shorten("abcdef", 4) == "abc…" and shorten(None) == "" and shorten("ab", 4) == "ab"
 
 
-def test_hourly_counts_buckets_last_24_hours():
-    times = [
-        (NOW, True),
-        (NOW - timedelta(minutes=29), False),  # 12:01, the current hour
-        (NOW - timedelta(hours=1), True),  # 11:30
-        (NOW - timedelta(hours=23, minutes=30), True),  # 13:00 yesterday, the first slot
-        (NOW - timedelta(hours=25), True),  # too old
+def test_hourly_counts_places_sql_hours_in_the_last_24():
+    hour = NOW.replace(minute=0, second=0, microsecond=0)
+    hours = [
+        HourCount(hour - timedelta(hours=25), 7, 0),  # too old
+        HourCount(hour - timedelta(hours=23), 1, 0),  # the first slot
+        HourCount(hour - timedelta(hours=1), 1, 0),
+        HourCount(hour, 2, 1),  # the current hour
     ]
-    counts = hourly_counts(times, NOW)
+    counts = hourly_counts(hours, NOW)
     assert len(counts) == HOURS
     assert counts[-1] == (2, 1) and counts[-2] == (1, 0) and counts[0] == (1, 0)
     assert sum(n for n, _ in counts) == 4
+
+
+def test_free_series_and_chart_one_step_line_per_resource():
+    def point(minutes: int, free: int) -> StatePoint:
+        group = {"total_memory": 1000, "free_memory": free, "total_disk": 0, "free_disk": 0}
+        return StatePoint(NOW - timedelta(minutes=minutes), "d", {"groups": [group, group]})
+
+    points = [point(120, 800), point(60, 500)]
+    memory = free_series(points, "memory")
+    assert [v for _, v in memory] == [80.0, 50.0]
+    assert free_series(points, "disk") == []  # no disk reported: no line
+    svg = free_chart({"memory": memory, "disk": []}, NOW)
+    assert svg.count("<polyline") == 1 and svg.count("<circle") == 2
+    assert "50.0 % memory free" in svg
 
 
 def test_hourly_chart_marks_failures_and_escapes():

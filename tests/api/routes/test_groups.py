@@ -21,7 +21,7 @@ STD = d.ispec(memory=2 * GIB, cpus=1, disk=1024, disks=1, spindles=1)
 
 
 def _doc(**request: object) -> d.Doc:
-    policy = d.ipolicy(templates=["plain", "drbd"]) | {"std": STD}
+    policy = d.ipolicy(templates=["diskless", "plain"]) | {"std": STD}
     groups = {d.GROUP: d.group(ipol=policy)}
     nodes = {f"n{i}": d.node(memory=8 * GIB) for i in range(1, 4)} | {"n4": d.node(drained=True)}
     return d.document(nodes, {}, d.allocate(**request) if request else None, groups=groups)
@@ -57,7 +57,7 @@ async def test_groups_standard_room_falls_by_each_placed_instance(real):
         doc = placed(doc, name, req | {"name": name}, out.json()["result"])
         assert group["free_memory"] == sum(n["free_memory"] for n in doc["nodes"].values())
     assert rooms == [rooms[0] - k for k in range(4)] and rooms[-1] > 0
-    assert group["standard"]["instance"]["disk_template"] == "plain"  # the policy's first template
+    assert group["standard"]["instance"]["disk_template"] == "plain"  # drbd or plain before the first
     assert (group["drained"], group["drained_nodes"], group["offline_nodes"]) == (1, ["n4"], [])
 
 
