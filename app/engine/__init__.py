@@ -6,14 +6,9 @@ This is its whole public surface; nothing outside the engine imports its submodu
 from __future__ import annotations
 
 from app.engine.options import EngineOptions, options_from_params
-from app.engine.questions.explain import (
-    DEFAULT_TOP,
-    Candidate,
-    Explanation,
-    NodeRejection,
-    Rejections,
-    explain_request,
-)
+from app.engine.questions.candidates import Candidate, NodeRejection, Rejections
+from app.engine.questions.explain import DEFAULT_TOP, Explanation, explain_request
+from app.engine.questions.explain_moves import InstanceMove, MoveCandidate
 from app.engine.questions.headroom import DEFAULT_LIMIT, GroupRoom, Headroom, Stop, headroom, probe_request
 from app.engine.reply import Reply
 from app.engine.requests.dispatch import run_request
@@ -26,6 +21,8 @@ __all__ = [
     "Explanation",
     "GroupRoom",
     "Headroom",
+    "InstanceMove",
+    "MoveCandidate",
     "NodeRejection",
     "Rejections",
     "Reply",
