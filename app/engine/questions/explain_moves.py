@@ -34,7 +34,7 @@ from app.engine.reply import Reply
 from app.engine.requests.dispatch import run_request
 from app.protocol.request import Request
 
-OWN = "a node of the instance"
+OWN = "the instance's primary"
 EVACUATED = "evacuated by the request"
 
 
@@ -103,7 +103,7 @@ def _explain_attempt(
     nodes, secondary = _judged(s)
     why = None if ev.ok else _why(c, s, nodes, secondary)
     move = InstanceMove(name, a.mode, ev.ok, 1, ev.error or None, why, _candidates(c, name, s, top), choice)
-    return move, _rejections(c, s, nodes, secondary)
+    return move, _rejections(c, s, a.mode, nodes, secondary)
 
 
 def _unsearched(
@@ -151,21 +151,22 @@ def _judged(s: TargetSearch) -> tuple[dict[int, tuple[Fail, int]], Counter[Fail]
 
 
 def _rejections(
-    c: Cluster, s: TargetSearch, nodes: dict[int, tuple[Fail, int]], secondary: Counter[Fail]
+    c: Cluster, s: TargetSearch, mode: EvacMode, nodes: dict[int, tuple[Fail, int]], secondary: Counter[Fail]
 ) -> Rejections:
     """As for a placement; the group's nodes that were no candidates say why."""
     group = c.groups[s.group].name
     by_node: dict[int, NodeRejection] = {}
-    for node, (mode, step) in nodes.items():
-        text = MEANING[mode] + (f" when {STEPS[step].lower()}" if s.kind == CHANGE_ALL else "")
-        by_node[node] = NodeRejection(group, mode.code, text)
+    for node, (fail, step) in nodes.items():
+        text = MEANING[fail] + (f" when {STEPS[step].lower()}" if s.kind == CHANGE_ALL else "")
+        by_node[node] = NodeRejection(group, fail.code, text)
     searched = set(s.judged.tolist())
+    kept = {s.own[0]} if mode == "secondary-only" else set()  # the mode moves the other nodes
     for node in c.group_nodes(s.group).tolist():
         if node not in searched:
-            why = OFFLINE if c.nodes.offline[node] else OWN if node in s.own else EVACUATED
+            why = OFFLINE if c.nodes.offline[node] else OWN if node in kept else EVACUATED
             by_node[node] = NodeRejection(group, None, why)
     out = Rejections({c.nodes.names[n]: by_node[n] for n in sorted(by_node)})
-    out.secondary = {mode.code: secondary[mode] for mode in Fail if secondary[mode]}
+    out.secondary = {fail.code: secondary[fail] for fail in Fail if secondary[fail]}
     return out
 
 

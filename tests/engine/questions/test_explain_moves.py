@@ -66,7 +66,7 @@ def test_explain_node_evacuate_secondary_only_first_is_the_new_secondary():
     rejected = e.rejected["i1"].nodes
     assert {n: (r.code, r.constraint) for n, r in rejected.items()} == {
         "n1": (None, OWN),
-        "n2": (None, OWN),
+        "n2": (None, EVACUATED),
         "n3": ("FailMem", "memory (incl. N+1 reservation)"),
     }
 
