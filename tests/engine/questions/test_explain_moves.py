@@ -242,3 +242,36 @@ def test_explain_moves_trace_leaves_options_untouched():
     assert _explain(doc).moves[0].moved
     explain_request(*_parsed(doc, opts), opts, 5)
     assert (opts.trace, opts.move_trace) == (None, None)
+
+
+def test_explain_biggest_first_plan_candidates_are_those_of_the_answer():
+    # request order moves small onto n2 and big nowhere; the answer moves big first (to n2),
+    # then small to n3: the candidates are those of the plan answered, not of the first pass
+    nodes = {"n1": d.node(free_memory=5120), "n2": d.node(free_memory=10752), "n3": d.node(free_memory=2048)}
+    insts = {
+        "small": d.instance(["n1"], memory=1024, template="rbd"),
+        "big": d.instance(["n1"], memory=10240, template="rbd"),
+    }
+    doc = d.document(nodes, insts, evacuate(["small", "big"], "primary-only"))
+    e = _explain(doc)
+    assert _moved(d.run(doc)) == {"big": ["n2"], "small": ["n3"]}
+    assert {m.instance: (m.moved, m.attempts, m.candidates[0].nodes) for m in e.moves} == {
+        "small": (True, 1, ("n3",)),
+        "big": (True, 1, ("n2",)),
+    }
+    assert e.rejected["small"].nodes["n2"].code == "FailMem"  # big took it
+
+
+def test_explain_retried_instance_counts_its_attempts():
+    # b fails over only once a has (tests/engine/requests/test_node_evacuate.py)
+    nodes = {"n1": d.node(free_memory=4384), "n2": d.node(), "n3": d.node(free_memory=10384)}
+    insts = {
+        "a": d.instance(["n1", "n2"], memory=6000),
+        "b": d.instance(["n1", "n3"], memory=6000),
+        "c": d.instance(["n3", "n1"], memory=6000),
+    }
+    e = _explain(d.document(nodes, insts, evacuate(["b", "a"], "primary-only")))
+    assert {m.instance: (m.moved, m.attempts, m.candidates[0].kind) for m in e.moves} == {
+        "b": (True, 2, "failover"),
+        "a": (True, 1, "failover"),
+    }
