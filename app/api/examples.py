@@ -155,6 +155,35 @@ ALLOCATE_ANSWER: dict[str, Any] = {
     "result": ["node1.example.com", "node2.example.com"],
 }
 
+_NODE = ALLOCATE_REQUEST["nodes"]["node2.example.com"]
+# node-evacuate of web1's secondary (node2): node3 and node5 (half full) have room, node4 is short of memory.
+EVACUATE_REQUEST: dict[str, Any] = ALLOCATE_REQUEST | {
+    "nodes": ALLOCATE_REQUEST["nodes"]
+    | {
+        "node3.example.com": _NODE | {"secondary_ip": "192.168.2.3", "primary_ip": "192.168.1.3"},
+        "node4.example.com": _NODE
+        | {"secondary_ip": "192.168.2.4", "primary_ip": "192.168.1.4", "free_memory": 512},
+        "node5.example.com": _NODE
+        | {"secondary_ip": "192.168.2.5", "primary_ip": "192.168.1.5", "free_disk": 688640},
+    },
+    "instances": {
+        "web1.example.com": {
+            "nodes": ["node1.example.com", "node2.example.com"],
+            "disk_template": "drbd",
+            "disks": [{"size": 1024, "mode": "rw", "spindles": 1}],
+            "disk_space_total": 1152,
+            "memory": 1024,
+            "vcpus": 1,
+            "spindle_use": 1,
+            "tags": [],
+            "admin_state": "up",
+            "hypervisor": "kvm",
+            "os": "instance-debootstrap",
+            "nics": [{"ip": None, "mac": "00:11:22:33:44:55", "bridge": None}],
+        }
+    },
+    "request": {"type": "node-evacuate", "instances": ["web1.example.com"], "evac_mode": "secondary-only"},
+}
 WHEN = "2026-01-31T12:00:00Z"
 TOKEN: dict[str, Any] = {"id": "Xb3kP9qA", "created": WHEN}
 NEW_TOKEN: dict[str, Any] = {
@@ -253,8 +282,89 @@ EXPLAIN: dict[str, Any] = {
             "global_n1_candidates": [],
         }
     },
+    "moves": [],
     "warnings": [],
 }
+# POST /clusters/{name}/explain of EVACUATE_REQUEST with ?top=3.
+EXPLAIN_EVACUATE: dict[str, Any] = {
+    "request_type": "node-evacuate",
+    "answer": {
+        "success": True,
+        "info": "Request successful: 0 instances failed to move and 1 were moved successfully",
+        "result": [
+            [["web1.example.com", "default", ["node1.example.com", "node3.example.com"]]],
+            [],
+            [
+                [
+                    {
+                        "OP_ID": "OP_INSTANCE_REPLACE_DISKS",
+                        "instance_name": "web1.example.com",
+                        "early_release": False,
+                        "ignore_ipolicy": False,
+                        "mode": "replace_new_secondary",
+                        "disks": [],
+                        "remote_node": "node3.example.com",
+                    }
+                ]
+            ],
+        ],
+    },
+    "candidates": [],
+    "rejected": {
+        "web1.example.com": {
+            "nodes": {
+                "node1.example.com": {
+                    "group": "default",
+                    "code": None,
+                    "constraint": "the instance's primary",
+                },
+                "node2.example.com": {
+                    "group": "default",
+                    "code": None,
+                    "constraint": "evacuated by the request",
+                },
+                "node4.example.com": {
+                    "group": "default",
+                    "code": "FailMem",
+                    "constraint": "memory (incl. N+1 reservation)",
+                },
+            },
+            "secondary": {},
+            "global_n1": 0,
+            "global_n1_candidates": [],
+        }
+    },
+    "moves": [
+        {
+            "instance": "web1.example.com",
+            "mode": "secondary-only",
+            "moved": True,
+            "attempts": 1,
+            "error": None,
+            "why": None,
+            "candidates": [
+                {
+                    "instance": "web1.example.com",
+                    "kind": "replace_secondary",
+                    "nodes": ["node1.example.com", "node3.example.com"],
+                    "group": "default",
+                    "score": 2.3859329055188967,
+                },
+                {
+                    "instance": "web1.example.com",
+                    "kind": "replace_secondary",
+                    "nodes": ["node1.example.com", "node5.example.com"],
+                    "group": "default",
+                    "score": 2.386350585816695,
+                },
+            ],
+            "group_choice": [],
+        }
+    ],
+    "warnings": [],
+}
+
+
 CAPACITY_REQUEST: dict[str, Any] = {
     "instance": {"memory": 4096, "vcpus": 2, "disk_template": "drbd", "disks": [{"size": 20480}]},
     "max": 1000,

@@ -181,24 +181,79 @@ class NodeRejectionPublic(BaseModel):
 class RejectionsPublic(BaseModel):
     """What ruled candidates out for one instance."""
 
-    nodes: dict[str, NodeRejectionPublic] = Field(description="Per node, why it could not be the primary")
-    secondary: dict[str, int] = Field(description="DRBD: pairs rejected on the secondary, per failure code")
-    global_n1: int = Field(description="Candidates dropped by the global N+1 check")
+    nodes: dict[str, NodeRejectionPublic] = Field(
+        description="Per node, why it could not be the primary (for a move: the node moved to, the new "
+        "secondary of a secondary replacement)"
+    )
+    secondary: dict[str, int] = Field(
+        description="DRBD: pairs rejected on the secondary (for a move to a new pair: on the final "
+        "secondary), per failure code"
+    )
+    global_n1: int = Field(description="Candidates dropped by the global N+1 check (moves have none)")
     global_n1_candidates: list[CandidatePublic] = Field(description="The best of those")
+
+
+class MoveCandidatePublic(BaseModel):
+    """A move the engine considered for one instance."""
+
+    instance: str
+    kind: Literal["failover", "failover_to_any", "replace_secondary", "change_all"] = Field(
+        description="failover (DRBD, to its secondary), failover_to_any (shared storage, to another node), "
+        "replace_secondary (DRBD, a new secondary) or change_all (DRBD, a new pair: replace secondary, "
+        "failover, replace secondary; after a failover when the primary is offline)"
+    )
+    nodes: list[str] = Field(description="The instance's nodes after the move, primary first")
+    group: str
+    score: float | None = Field(
+        description="Score of the target group after the move, lower is better (null: a failover, which "
+        "has no choice to make)"
+    )
+
+
+class InstanceMovePublic(BaseModel):
+    """One instance of a move request: what the engine found for it."""
+
+    instance: str
+    mode: Literal["primary-only", "secondary-only", "all"] | None = Field(
+        description="The evacuation the engine ran: node-evacuate's evac_mode; relocate: secondary-only "
+        "(DRBD) or primary-only (shared storage); change-group: all; multi-evacuate: secondary-only; "
+        "null: refused before any move"
+    )
+    moved: bool = Field(
+        description="A move was found (multi-evacuate fails as a whole when one instance has none)"
+    )
+    attempts: int = Field(
+        description="How often the engine tried the instance for the answer (iallocd tries a failure again "
+        "once the others have moved)"
+    )
+    error: str | None = Field(description="Why it could not move, in the answer's words")
+    why: str | None = Field(description="The constraints that stopped it, in words")
+    candidates: list[MoveCandidatePublic] = Field(
+        description="The best few moves, best first: the first is the answer's move (empty when none works)"
+    )
+    group_choice: list[CandidatePublic] = Field(
+        description="change-group: the best placements of the group choice in the engine's order, the "
+        "first in the group moved to (empty for the other types)"
+    )
 
 
 class ExplainPublic(BaseModel):
     """A request run without deciding: the answer /allocate would give, and why."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.EXPLAIN]})
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.EXPLAIN, examples.EXPLAIN_EVACUATE]})
 
     request_type: str
     answer: IallocatorResponse
     candidates: list[CandidatePublic] = Field(
-        description="Per instance to place, in request order: the best few in the engine's order; "
-        "the first one of an instance is the answer's choice (empty for other request types)"
+        description="Per instance to place (allocate, multi-allocate, allocate-secondary), in request order: "
+        "the best few in the engine's order; the first one of an instance is the answer's choice (empty "
+        "for the move requests: see `moves`)"
     )
-    rejected: dict[str, RejectionsPublic] = Field(description="Per instance to place")
+    rejected: dict[str, RejectionsPublic] = Field(description="Per instance to place or move")
+    moves: list[InstanceMovePublic] = Field(
+        description="Per instance of a move request (relocate, node-evacuate, change-group, multi-evacuate), "
+        "in the answer's order (empty for placements)"
+    )
     warnings: list[str] = Field(description="Parameters the engine ignored")
 
 

@@ -7,14 +7,9 @@ from __future__ import annotations
 
 from app.engine.moves.applied import Placement, apply_placements, placements
 from app.engine.options import EngineOptions, options_from_params
-from app.engine.questions.explain import (
-    DEFAULT_TOP,
-    Candidate,
-    Explanation,
-    NodeRejection,
-    Rejections,
-    explain_request,
-)
+from app.engine.questions.candidates import Candidate, NodeRejection, Rejections
+from app.engine.questions.explain import DEFAULT_TOP, Explanation, explain_request
+from app.engine.questions.explain_moves import InstanceMove, MoveCandidate
 from app.engine.questions.groups import GroupOutlook, N1Failure, group_outlook, standard_instance
 from app.engine.questions.headroom import DEFAULT_LIMIT, GroupRoom, Headroom, Stop, headroom, probe_request
 from app.engine.reply import Reply
@@ -29,6 +24,8 @@ __all__ = [
     "GroupOutlook",
     "GroupRoom",
     "Headroom",
+    "InstanceMove",
+    "MoveCandidate",
     "N1Failure",
     "NodeRejection",
     "Placement",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from app.protocol.errors import ParameterError
 
 if TYPE_CHECKING:
+    from app.engine.moves.trace import MoveTrace
     from app.engine.placement.search import SearchTrace
 
 DEFAULT_STATIC_KVM_NODE_MEMORY = 4096
@@ -22,8 +23,10 @@ class EngineOptions:
     capacity_checks: bool = True
     restrict_to: tuple[str, ...] | None = None
     static_kvm_node_memory: int = DEFAULT_STATIC_KVM_NODE_MEMORY
-    # not a decision knob: where an explanation collects the searches (None: not traced)
+    # not decision knobs: where an explanation collects the placement searches and the
+    # moves of instances (None: not traced)
     trace: SearchTrace | None = field(default=None, compare=False, repr=False)
+    move_trace: MoveTrace | None = field(default=None, compare=False, repr=False)
 
 
 def options_from_params(params: Mapping[str, str | None]) -> tuple[EngineOptions, list[str]]:

@@ -147,7 +147,7 @@ class DecideJob:
 @dataclass(frozen=True)
 class ExplainJob:
     """Run an uploaded request for `cluster` without deciding: its answer, the `top` best
-    candidates, the rejections."""
+    candidates (per instance placed or moved), the rejections."""
 
     upload: Upload
     cluster: str
@@ -170,6 +170,7 @@ class ExplainJob:
             "answer": {"success": reply.success, "info": reply.info, "result": reply.result},
             "candidates": [asdict(cand) for cand in found.candidates],
             "rejected": {name: asdict(r) for name, r in found.rejected.items()},
+            "moves": [asdict(move) for move in found.moves],
             "warnings": warnings,
         }
         return Reported(_finite(report), doc.cluster_name, time.perf_counter() - started)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import json
 import pickle
 import zlib
 
 import pytest
 
+from app.api import examples
+from app.api.schemas import ExplainPublic
 from app.service import jobs
 from app.service.jobs import Afterwards, Crashed, Decided, DecideJob, Rejected, execute
 from app.service.upload import Upload, unpack_document
@@ -103,3 +106,13 @@ def test_decide_document_of_another_cluster_refused_before_the_engine_runs():
 
 def test_decide_document_naming_no_cluster_taken_as_the_requests():
     assert isinstance(_decide(document(""), [], keep_max=0, cluster="c1"), Decided)
+
+
+def test_explain_job_of_a_move_picklable_with_its_moves():
+    data = json.dumps(examples.EVACUATE_REQUEST).encode()
+    job = jobs.ExplainJob(Upload(data, False, LIMIT), "cluster1.example.com", [], [], 3)
+    result = execute(job, Afterwards())
+    assert isinstance(result, jobs.Reported)
+    body = pickle.loads(pickle.dumps(result)).body
+    assert [m["candidates"][0]["nodes"] for m in body["moves"]] == [body["answer"]["result"][0][0][2]]
+    assert ExplainPublic.model_validate(body).model_dump() == body

@@ -1,4 +1,5 @@
-"""POST /clusters/{name}/explain: a request run as /allocate would run it, deciding nothing."""
+"""POST /clusters/{name}/explain: a request of any type run as /allocate would run it, deciding
+nothing: the candidates of each instance placed or moved, and why the other nodes were not."""
 
 from __future__ import annotations
 
@@ -33,7 +34,13 @@ MAX_TOP = 50
             "content": {
                 "application/json": {
                     "schema": {"$ref": "#/components/schemas/InputDocument"},
-                    "example": examples.ALLOCATE_REQUEST,
+                    "examples": {
+                        "allocate": {"summary": "A new DRBD instance", "value": examples.ALLOCATE_REQUEST},
+                        "node-evacuate": {
+                            "summary": "A new secondary for the instances of a node",
+                            "value": examples.EVACUATE_REQUEST,
+                        },
+                    },
                 }
             },
         }

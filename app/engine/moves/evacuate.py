@@ -8,7 +8,7 @@ cluster is left as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from app.cluster.model import NO_NODE, SHARED_TEMPLATES, Cluster, IntArray
 from app.engine.moves import apply, targets
 from app.engine.moves.pairs import best_pair
 from app.engine.nodeops import restore, snapshot
+
+if TYPE_CHECKING:
+    from app.engine.moves.trace import MoveTrace
 
 EvacMode = Literal["primary-only", "secondary-only", "all"]
 MoveKind = Literal["failover", "failover_to_any", "replace_secondary"]
@@ -63,7 +66,15 @@ def available(c: Cluster, group: int, excluded: set[int]) -> IntArray:
     return np.array([n for n in nodes if int(n) not in excluded], dtype=np.int64)
 
 
-def evacuate_one(c: Cluster, i: int, mode: EvacMode, group: int, avail: IntArray, force: bool) -> Evacuation:
+def evacuate_one(
+    c: Cluster,
+    i: int,
+    mode: EvacMode,
+    group: int,
+    avail: IntArray,
+    force: bool,
+    trace: MoveTrace | None = None,
+) -> Evacuation:
     template = c.instances.specs[i].template
     if template in ("plain", "file"):
         return Evacuation(error=f"Instances of type {template} cannot be relocated", retry=False)
@@ -71,21 +82,25 @@ def evacuate_one(c: Cluster, i: int, mode: EvacMode, group: int, avail: IntArray
         if mode == "secondary-only":
             error = f"Instances with disk template '{template}' can't execute change secondary"
             return Evacuation(error=error, retry=False)
-        return _one_node(c, i, "failover_to_any", group, avail, force)
+        return _one_node(c, i, "failover_to_any", group, avail, force, trace)
     if c.instances.snode[i] == NO_NODE:  # malformed input (hail aborts looking the node up)
         return Evacuation(error=f"DRBD instance {c.instances.names[i]} has no secondary node", retry=False)
     if mode == "primary-only":
         why = apply.failover(c, i, force)
         return Evacuation(error=why.code) if why else Evacuation([Move("failover")])
     if mode == "secondary-only":
-        return _one_node(c, i, "replace_secondary", group, avail, force)
-    return _both_nodes(c, i, group, avail, force)
+        return _one_node(c, i, "replace_secondary", group, avail, force, trace)
+    return _both_nodes(c, i, group, avail, force, trace)
 
 
-def _one_node(c: Cluster, i: int, kind: MoveKind, group: int, avail: IntArray, force: bool) -> Evacuation:
+def _one_node(
+    c: Cluster, i: int, kind: MoveKind, group: int, avail: IntArray, force: bool, trace: MoveTrace | None
+) -> Evacuation:
     """`evacOneNodeOnly`: the best target for the one node that changes."""
     search = targets.failover_to_any if kind == "failover_to_any" else targets.replace_secondary
     found = search(c, i, avail, c.group_nodes(group), force)
+    if trace is not None:
+        trace.targets(c, i, kind, group, found)
     best = found.best()
     if best is None:
         tried = "".join(
@@ -97,7 +112,9 @@ def _one_node(c: Cluster, i: int, kind: MoveKind, group: int, avail: IntArray, f
     return Evacuation([move])
 
 
-def _both_nodes(c: Cluster, i: int, group: int, avail: IntArray, force: bool) -> Evacuation:
+def _both_nodes(
+    c: Cluster, i: int, group: int, avail: IntArray, force: bool, trace: MoveTrace | None
+) -> Evacuation:
     """DRBD to a new pair: a failover first if the primary is offline, then the pair."""
     if len(avail) < 2:
         return Evacuation(error=f"{NO_NODES}: no nodes available")
@@ -112,7 +129,7 @@ def _both_nodes(c: Cluster, i: int, group: int, avail: IntArray, force: bool) ->
                 error=f"{NO_NODES}: Allocation failed: Failing over to the secondary: {why.code}"
             )
         done.append(Move("failover"))
-    choice = best_pair(c, i, avail, c.group_nodes(group), force)
+    choice = best_pair(c, i, avail, c.group_nodes(group), force, trace)
     if choice.nodes is None:
         restore(c, snap)
         insts.pnode[i], insts.snode[i], insts.loc_score[i] = record

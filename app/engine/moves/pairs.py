@@ -12,6 +12,7 @@ exactly, so that the pair chosen is hail's: lowest score, the later pair on equa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from app.engine.nodeops import primary_effect, restore, snapshot
 from app.engine.score.listscore import Change, ListScore, Seconds, last_lowest, near_lowest
 from app.engine.score.metrics import LOCATION_ROW, PEER_ROWS, component_values, score_of
 from app.engine.score.secondary import distinct, pair_secondaries, secondary_effect, secondary_values
+
+if TYPE_CHECKING:
+    from app.engine.moves.trace import MoveTrace
 
 STEPS = (
     "Changing secondary to new primary",
@@ -49,7 +53,9 @@ def all_pairs(avail: IntArray) -> tuple[IntArray, IntArray]:
     return p[keep], s[keep]
 
 
-def best_pair(c: Cluster, i: int, avail: IntArray, group: IntArray, force: bool) -> PairChoice:
+def best_pair(
+    c: Cluster, i: int, avail: IntArray, group: IntArray, force: bool, trace: MoveTrace | None = None
+) -> PairChoice:
     """Search from the instance's current nodes (after any first failover)."""
     pair_p, pair_s = all_pairs(avail)
     insts = c.instances
@@ -73,6 +79,8 @@ def best_pair(c: Cluster, i: int, avail: IntArray, group: IntArray, force: bool)
                 scores[near] = ls.exact(changes, ls.map_delta(pair_p[near], insts.specs[i].excl_tags))
                 exact |= near
     pos = last_lowest(scores, (fail == 0) & exact)
+    if trace is not None:
+        trace.pairs(c, i, (pair_p, pair_s), fail, step, scores, pos)
     if pos is not None:
         return PairChoice((int(pair_p[pos]), int(pair_s[pos])))
     last = len(pair_p) - 1

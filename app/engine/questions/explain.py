@@ -1,79 +1,51 @@
 """Explaining a request without deciding anything: the answer, the best few candidates of
-each instance to place in the engine's order, and why the other nodes were ruled out.
+each instance to place or move in the engine's order, and why the other nodes were ruled out.
 
-The request runs through the engine exactly as it would be answered, with a SearchTrace in
-the options, so the first candidate is always the answer's choice. Pure, no I/O.
+The request runs through the engine exactly as it would be answered, with a SearchTrace (and
+for moves a MoveTrace) in the options, so the first candidate is always the answer's choice.
+Pure, no I/O.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from app.cluster.model import Cluster
-from app.engine.checks.failures import MEANING, Fail
 from app.engine.options import EngineOptions
-from app.engine.placement.search import Scored, Search, SearchTrace
+from app.engine.placement.search import SearchTrace
+from app.engine.questions.candidates import (
+    OFF,
+    Candidate,
+    Rejections,
+    group_of,
+    ranked_candidates,
+    search_rejections,
+)
+from app.engine.questions.explain_moves import InstanceMove, explain_moves
 from app.engine.reply import Reply
 from app.engine.requests.dispatch import run_request
 from app.protocol.request import AllocateRequest, AllocateSecondaryRequest, MultiAllocateRequest, Request
 
 DEFAULT_TOP = 5
-OFFLINE = "offline, drained or not vm_capable"
-RESTRICTED = "not in the node restriction"
-# global_n1 of a candidate
-PASSED, NOT_CHECKED, OFF, FAILED = "passed", "not checked", "off", "failed"
 
 Explained = AllocateRequest | MultiAllocateRequest | AllocateSecondaryRequest
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A placement the engine considered; `score` is None for dedicated allocation, which
-    ranks by lost capacity. `global_n1`: passed, not checked (ranked after the choice,
-    the engine never checks those) or off (--no-capacity-checks, dedicated)."""
-
-    instance: str
-    nodes: tuple[str, ...]
-    group: str
-    score: float | None
-    global_n1: str
-
-
-@dataclass(frozen=True)
-class NodeRejection:
-    """Why a node was no primary: hail's code and the constraint in words (`code` None:
-    the node was not a candidate at all)."""
-
-    group: str
-    code: str | None
-    constraint: str
-
-
-@dataclass
-class Rejections:
-    """What ruled candidates out for one instance."""
-
-    nodes: dict[str, NodeRejection] = field(default_factory=dict)
-    secondary: dict[str, int] = field(default_factory=dict)  # hail code -> pairs failing there
-    global_n1: int = 0  # candidates dropped by the global N+1 check
-    global_n1_candidates: list[Candidate] = field(default_factory=list)  # the best of those
-
-
-@dataclass(frozen=True)
 class Explanation:
     reply: Reply
-    candidates: list[Candidate]  # per instance in request order, best first
+    candidates: list[Candidate]  # per instance in request order, best first (placements)
     rejected: dict[str, Rejections]  # by instance name
+    moves: list[InstanceMove] = field(default_factory=list)  # per instance moved (move requests)
 
 
 def explain_request(c: Cluster, req: Request, opts: EngineOptions, top: int = DEFAULT_TOP) -> Explanation:
     """Answer the request as the engine does and explain the placements it searched
-    (allocate, multi-allocate, allocate-secondary); other types get no candidates."""
+    (allocate, multi-allocate, allocate-secondary) or the moves it made (the others)."""
     if not isinstance(req, AllocateRequest | MultiAllocateRequest | AllocateSecondaryRequest):
-        return Explanation(run_request(c, req, opts), [], {})
+        answer, moves, why = explain_moves(c, req, opts, top)
+        return Explanation(answer, [], why, moves)
     trace = SearchTrace(top)
     reply = run_request(c, req, replace(opts, trace=trace))
     placed = _placed(req, reply)
@@ -82,12 +54,13 @@ def explain_request(c: Cluster, req: Request, opts: EngineOptions, top: int = DE
     for name, group_name in _instances(req):
         searches = [s for s in trace.searches if s.instance == name]
         any_group = group_name is None and not isinstance(req, AllocateSecondaryRequest)
-        ranked = _ranked(c, searches, any_group, opts.capacity_checks, top)
+        ranked = ranked_candidates(c, searches, any_group, opts.capacity_checks, top)
         if not searches and name in placed:  # dedicated allocation: no balance score
             nodes = tuple(placed[name])
-            ranked = [Candidate(name, nodes, _group_of(c, nodes[0]), None, OFF)]
+            ranked = [Candidate(name, nodes, group_of(c, c.node_index[nodes[0]]), None, OFF)]
         candidates += ranked
-        rejected[name] = _rejections(c, searches, top, listed=not isinstance(req, AllocateSecondaryRequest))
+        listed = not isinstance(req, AllocateSecondaryRequest)
+        rejected[name] = search_rejections(c, searches, top, listed)
     return Explanation(reply, candidates, rejected)
 
 
@@ -108,63 +81,3 @@ def _placed(req: Explained, reply: Reply) -> dict[str, list[str]]:
         allocated = cast(list[list[Any]], reply.result)[0]
         return {str(name): list(nodes) for name, nodes in allocated}
     return {req.name: list(reply.nodes)}
-
-
-def _group_of(c: Cluster, node_name: str) -> str:
-    return c.groups[int(c.nodes.group[c.node_index[node_name]])].name
-
-
-def _candidate(c: Cluster, s: Search, scored: Scored, check: str) -> Candidate:
-    nodes, score = scored
-    names = tuple(c.nodes.names[n] for n in nodes)
-    return Candidate(s.instance, names, c.groups[s.group].name, float(score), check)
-
-
-def _ranked(
-    c: Cluster, searches: list[Search], any_group: bool, redundancy: bool, top: int
-) -> list[Candidate]:
-    """The kept candidates of every search merged in the engine's order: across groups by
-    (alloc policy, score, later group first), as the group choice compares them."""
-    lists: list[list[tuple[tuple[int, float, int], Candidate]]] = []
-    for s in searches:
-        group = c.groups[s.group]
-        if any_group and group.policy == "unallocable":
-            continue  # searched and described, never chosen
-        rank = group.rank if any_group else 0
-        checks = [PASSED if redundancy else OFF] + [NOT_CHECKED if redundancy else OFF] * (top - 1)
-        lists.append(
-            [
-                ((rank, score, -s.group), _candidate(c, s, (nodes, score), check))
-                for (nodes, score), check in zip(s.solution.ranked, checks, strict=False)
-            ]
-        )
-    merged = heapq.merge(*lists, key=lambda item: item[0])
-    return [cand for _, cand in list(merged)[:top]]
-
-
-def _rejections(c: Cluster, searches: list[Search], top: int, listed: bool) -> Rejections:
-    """Per node the constraint that ruled it out as primary (and, when `listed`, the
-    nodes of the searched groups that were no candidates), pairs failing on the
-    secondary, and the candidates the global N+1 check dropped."""
-    out = Rejections()
-    by_node: dict[int, NodeRejection] = {}
-    secondary: Counter[Fail] = Counter()
-    dropped: list[tuple[float, int, Candidate]] = []
-    for s in searches:
-        sol, group = s.solution, c.groups[s.group].name
-        for node, mode in sol.node_fails.items():
-            by_node[node] = NodeRejection(group, mode.code, MEANING[mode])
-        if listed:
-            searched = set(s.candidates.tolist())
-            for node in c.group_nodes(s.group).tolist():
-                if node not in searched:
-                    by_node[node] = NodeRejection(
-                        group, None, OFFLINE if c.nodes.offline[node] else RESTRICTED
-                    )
-        secondary += sol.secondary_fails
-        out.global_n1 += sol.fails[Fail.N1]
-        dropped += [(sc[1], -s.group, _candidate(c, s, sc, FAILED)) for sc in sol.dropped]
-    out.nodes = {c.nodes.names[n]: by_node[n] for n in sorted(by_node)}
-    out.secondary = {mode.code: secondary[mode] for mode in Fail if secondary[mode]}
-    out.global_n1_candidates = [cand for _, _, cand in sorted(dropped, key=lambda x: x[:2])[:top]]
-    return out

@@ -12,8 +12,9 @@ import numpy as np
 
 from app.cluster.model import Cluster
 from app.engine.hshow import show_group, show_list
-from app.engine.moves.evacplan import evacuate_list, evacuation_reply
+from app.engine.moves.evacplan import evacuation_reply
 from app.engine.moves.evacuate import Evacuation, available, evacuate_one
+from app.engine.moves.trace import evacuate_traced
 from app.engine.options import EngineOptions
 from app.engine.placement.place import place
 from app.engine.reply import Reply
@@ -61,7 +62,7 @@ def move_to_group(c: Cluster, i: int, allowed: list[int], opts: EngineOptions) -
         return Evacuation(error=chosen.text)
     group = chosen.group
     offline = {int(n) for n in np.flatnonzero(c.nodes.offline)}
-    return evacuate_one(c, i, "all", group, available(c, group, offline), force=False)
+    return evacuate_one(c, i, "all", group, available(c, group, offline), False, opts.move_trace)
 
 
 def change_group(c: Cluster, req: ChangeGroupRequest, opts: EngineOptions) -> Reply:
@@ -72,4 +73,4 @@ def change_group(c: Cluster, req: ChangeGroupRequest, opts: EngineOptions) -> Re
     def step(cl: Cluster, i: int) -> Evacuation:
         return move_to_group(cl, i, allowed, opts)
 
-    return evacuation_reply(before, evacuate_list(c, order, step), order)
+    return evacuation_reply(before, evacuate_traced(c, order, step, opts.move_trace, "all"), order)

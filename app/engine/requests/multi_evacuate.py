@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from app.cluster.model import Cluster
-from app.engine.moves.evacplan import evacuate_list
 from app.engine.moves.evacuate import Evacuation
+from app.engine.moves.trace import evacuate_traced
 from app.engine.options import EngineOptions
 from app.engine.reply import Reply, failed
 from app.engine.requests.node_evacuate import evacuate_in_group
@@ -37,9 +37,9 @@ def multi_evacuate(c: Cluster, req: MultiEvacuateRequest, opts: EngineOptions) -
     before = score_of(c, everything)
 
     def step(cl: Cluster, i: int) -> Evacuation:
-        return evacuate_in_group(cl, i, "secondary-only", excluded, opts.ignore_soft_errors)
+        return evacuate_in_group(cl, i, "secondary-only", excluded, opts.ignore_soft_errors, opts.move_trace)
 
-    plan = evacuate_list(c, order, step)
+    plan = evacuate_traced(c, order, step, opts.move_trace, "secondary-only")
     if plan.failed:
         why = "; ".join(
             f"Can't evacuate instance {insts.names[i]}: {ev.error}" for i, ev in plan.failed.items()

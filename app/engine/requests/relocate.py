@@ -4,7 +4,8 @@ instance (`IAlloc.hs: processRelocate`, ALGORITHM.md 5.3)."""
 from __future__ import annotations
 
 from app.cluster.model import SHARED_TEMPLATES, Cluster
-from app.engine.moves.evacuate import EvacMode, excluded_nodes
+from app.engine.moves.evacuate import EvacMode, Evacuation, excluded_nodes
+from app.engine.moves.trace import step_traced
 from app.engine.options import EngineOptions
 from app.engine.reply import Reply, failed
 from app.engine.requests.node_evacuate import evacuate_in_group
@@ -31,7 +32,12 @@ def relocate(c: Cluster, req: RelocateRequest, opts: EngineOptions) -> Reply:
             f"Unsupported request: excluded nodes not equal to instance's {role}({expected} versus {shown})"
         )
         return failed(text, instances=[req.name])
-    ev = evacuate_in_group(c, i, mode, excluded_nodes(c, [i], mode), opts.ignore_soft_errors)
+    excluded = excluded_nodes(c, [i], mode)
+
+    def step(cl: Cluster, j: int) -> Evacuation:
+        return evacuate_in_group(cl, j, mode, excluded, opts.ignore_soft_errors, opts.move_trace)
+
+    ev = step_traced(c, i, step, opts.move_trace, mode)
     if not ev.ok:
         return failed(ev.error, instances=[req.name])
     node = int(insts.snode[i]) if mode == "secondary-only" else int(insts.pnode[i])

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from app.api.examples import EVACUATE_REQUEST, EXPLAIN_EVACUATE
 from app.service.answer import answer
 from tests.api.conftest import ADMIN, Registered, Serve, register
 from tests.support import docs as d
@@ -82,16 +83,113 @@ async def test_explain_top_gzip_and_params(real):
     assert body["warnings"] == ["ignoring unknown parameter --unknown-flag"]
 
 
-async def test_explain_other_request_type_answer_without_candidates(real):
+FIVE = {
+    "n1": d.node(),
+    "n2": d.node(),
+    "n3": d.node(free_memory=100),
+    "n4": d.node(),
+    "n5": d.node(free_disk=50000),
+}
+MIRRORED = {"i1": d.instance(["n1", "n2"]), "s": d.instance(["n1"], template="sharedfile")}
+GROUPS = {"uuid-one": d.group("one"), "uuid-two": d.group("two")}
+MOVES = {
+    "relocate": d.document(
+        FIVE, MIRRORED, {"type": "relocate", "name": "i1", "relocate_from": ["n2"], "required_nodes": 1}
+    ),
+    "node-evacuate": d.document(
+        FIVE, MIRRORED, {"type": "node-evacuate", "instances": ["i1", "s"], "evac_mode": "all"}
+    ),
+    "change-group": d.document(
+        {
+            "n1": d.node("uuid-one"),
+            "n2": d.node("uuid-one"),
+            "n3": d.node("uuid-two"),
+            "n4": d.node("uuid-two"),
+            "n5": d.node("uuid-two", free_memory=100),
+        },
+        MIRRORED,
+        {"type": "change-group", "instances": ["i1"], "target_groups": ["two"]},
+        GROUPS,
+    ),
+    "multi-evacuate": d.document(FIVE, MIRRORED, {"type": "multi-evacuate", "evac_nodes": ["n2"]}),
+}
+
+
+# i1's node short of memory: its group, the mode and the step of a move to a new pair
+PAIR_STEP = " when changing secondary to new primary"
+RULED_OUT = {
+    "relocate": ("n3", "default", "secondary-only", ""),
+    "node-evacuate": ("n3", "default", "all", PAIR_STEP),
+    "change-group": ("n5", "two", "all", PAIR_STEP),
+    "multi-evacuate": ("n3", "default", "secondary-only", ""),
+}
+
+
+def _chosen(request_type: str, answer: d.Doc) -> dict[str, list[str]]:
+    """Per instance the nodes the answer gives it, as the explanation lists them."""
+    if request_type == "relocate":
+        return {"i1": ["n1", *answer["result"]]}
+    if request_type == "multi-evacuate":
+        return {name: ["n1", node] for name, node in answer["result"]}
+    return {name: nodes for name, _, nodes in answer["result"][0]}
+
+
+@pytest.mark.parametrize("request_type", sorted(MOVES))
+async def test_explain_move_request_types_first_candidate_is_the_answer(real, request_type):
     c = await register(real, CLUSTER)
+    doc = MOVES[request_type]
+    explained = await _explain(real, c, doc)
+    assert explained.status_code == 200, explained.text
+    body = explained.json()
+    answer = (await real.post("/allocate", content=d.encode(doc), headers=c.headers)).json()
+    assert body["answer"] == answer and answer["success"] is True
+    assert (body["request_type"], body["candidates"]) == (request_type, [])
+    moves = {m["instance"]: m for m in body["moves"]}
+    assert {name: m["candidates"][0]["nodes"] for name, m in moves.items() if m["moved"]} == _chosen(
+        request_type, answer
+    )
+    for m in moves.values():
+        scores = [x["score"] for x in m["candidates"]]
+        assert scores == sorted(scores) and len(scores) > 1, m
+    node, group, mode, step = RULED_OUT[request_type]
+    assert moves["i1"]["mode"] == mode
+    assert body["rejected"]["i1"]["nodes"][node] == {
+        "group": group,
+        "code": "FailMem",
+        "constraint": "memory (incl. N+1 reservation)" + step,
+    }
+
+
+async def test_explain_move_failing_instance_says_why(real):
+    c = await register(real, CLUSTER)
+    nodes = FIVE | {"n4": d.node(free_memory=100), "n5": d.node(free_memory=100)}
     doc = d.document(
-        {"n1": d.node(), "n2": d.node(), "n3": d.node()},
-        {"i1": d.instance(["n1", "n2"])},
-        request={"type": "relocate", "name": "i1", "relocate_from": ["n2"], "required_nodes": 1},
+        nodes, MIRRORED, {"type": "node-evacuate", "instances": ["i1"], "evac_mode": "secondary-only"}
     )
     body = (await _explain(real, c, doc)).json()
-    assert body["answer"] == (await real.post("/allocate", content=d.encode(doc), headers=c.headers)).json()
-    assert (body["request_type"], body["candidates"], body["rejected"]) == ("relocate", [], {})
+    (move,) = body["moves"]
+    assert (move["moved"], move["candidates"]) == (False, [])
+    assert [[move["instance"], move["error"]]] == body["answer"]["result"][1]
+    assert (
+        move["why"]
+        == "group default: 3 nodes tried; as new secondary, failed on 3 memory (incl. N+1 reservation)"
+    )
+    assert {n: r["code"] for n, r in body["rejected"]["i1"]["nodes"].items()} == {
+        "n1": None,
+        "n2": None,
+        "n3": "FailMem",
+        "n4": "FailMem",
+        "n5": "FailMem",
+    }
+
+
+async def test_explain_openapi_example_of_a_move_is_what_the_engine_explains(real):
+    c = await register(real, EVACUATE_REQUEST["cluster_name"])
+    response = await real.post(
+        f"/clusters/{c.name}/explain", json=EVACUATE_REQUEST, headers=c.headers, params={"top": "3"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == EXPLAIN_EVACUATE
 
 
 async def test_explain_auth_and_cluster_checks(real):

@@ -10,7 +10,7 @@ import pytest
 
 from app.cluster import Cluster, build_cluster
 from app.engine import EngineOptions, Explanation, explain_request, options_from_params
-from app.engine.questions.explain import (
+from app.engine.questions.candidates import (
     FAILED,
     NOT_CHECKED,
     OFF,
@@ -181,7 +181,7 @@ def test_explain_allocate_secondary_first_pair_ends_with_answer():
     assert e.rejected["i1"].nodes == {}
 
 
-def test_explain_other_request_types_answer_only():
+def test_explain_move_request_types_explained_as_moves():
     doc = d.document(
         {"n1": d.node(), "n2": d.node(), "n3": d.node()},
         {"i1": d.instance(["n1", "n2"])},
@@ -189,7 +189,13 @@ def test_explain_other_request_types_answer_only():
     )
     e = _explain(doc)
     assert _answer(e) == d.run(doc)
-    assert (e.candidates, e.rejected) == ([], {})
+    assert e.candidates == []  # placements only: moves are in `moves`
+    assert [(m.instance, m.candidates[0].nodes) for m in e.moves] == [("i1", ("n1", "n3"))]
+    assert set(e.rejected) == {"i1"}
+
+
+def test_explain_placements_have_no_moves():
+    assert _explain(d.document({"n1": d.node()})).moves == []
 
 
 def test_explain_trace_leaves_options_untouched():
