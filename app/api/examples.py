@@ -459,3 +459,19 @@ GROUPS: dict[str, Any] = {
     "probe": None,
     "warnings": [],
 }
+HISTORY: dict[str, Any] = {
+    "cluster": "cluster1.example.com",
+    "since": "2026-11-24T08:00:00Z",
+    "hours": [{"start": "2026-11-25T08:00:00Z", "decisions": 3, "failed": 1}],
+    "states": [
+        {
+            "time": WHEN,
+            "decision_id": DECISION["id"],
+            "free_memory": 61440,
+            "total_memory": 98304,
+            "free_disk": 3124128,
+            "total_disk": 3145728,
+            "failing_n1": 0,
+        }
+    ],
+}

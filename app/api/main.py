@@ -16,6 +16,7 @@ from app.api.routes import (
     explain,
     groups,
     health,
+    history,
 )
 
 api_router = APIRouter()
@@ -25,6 +26,7 @@ api_router.include_router(decisions.router)
 api_router.include_router(explain.router)
 api_router.include_router(capacity.router)
 api_router.include_router(groups.router)
+api_router.include_router(history.router)
 api_router.include_router(admin.router)
 api_router.include_router(health.router)
 api_router.include_router(docs.router)

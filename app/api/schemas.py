@@ -382,3 +382,30 @@ class GroupsPublic(BaseModel):
     groups: list[GroupStatePublic]
     probe: RoomPublic | None = Field(None, description="How many more of the shape asked for fit, if one was")
     warnings: list[str] = Field(description="Parameters the engine ignored")
+
+
+class HourPublic(BaseModel):
+    start: datetime = Field(description="The hour, UTC")
+    decisions: int
+    failed: int
+
+
+class StatePointPublic(BaseModel):
+    time: datetime
+    decision_id: str
+    free_memory: int = Field(description="MiB over the cluster, once the decision is done")
+    total_memory: int
+    free_disk: int = Field(description="MiB")
+    total_disk: int
+    failing_n1: int = Field(description="Online nodes failing N+1")
+
+
+class HistoryPublic(BaseModel):
+    """A cluster's recent history as series: decisions per hour, and its state after each."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.HISTORY]})
+
+    cluster: str
+    since: datetime
+    hours: list[HourPublic] = Field(description="Hours with decisions, oldest first")
+    states: list[StatePointPublic] = Field(description="After each decision, oldest first (at most 1000)")

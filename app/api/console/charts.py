@@ -49,6 +49,16 @@ def usage(groups: Iterable[dict[str, Any]], resource: str) -> Usage:
     return Usage(total - free, total)
 
 
+def vcpu_usage(groups: Iterable[dict[str, Any]]) -> Usage | None:
+    """vCPUs in use against what the groups' ipolicies allow (None: no limit known)."""
+    rows = [g for g in groups if g.get("max_vcpus")]
+    if not rows:
+        return None
+    return Usage(
+        sum(int(g["used_vcpus"]) for g in rows), sum(int(g["max_vcpus"]) for g in rows), unit="vCPUs"
+    )
+
+
 def bars(group: dict[str, Any]) -> dict[str, Usage]:
     """A group summary's bars: memory (with its N+1 reserve), disk, vCPUs against what the
     ipolicy allows, spindles where exclusive storage counts them."""
@@ -58,8 +68,9 @@ def bars(group: dict[str, Any]) -> dict[str, Usage]:
         "memory": Usage(memory - free, memory, reserve),
         "disk": usage([group], "disk"),
     }
-    if group.get("max_vcpus"):
-        out["vcpus"] = Usage(int(group["used_vcpus"]), int(group["max_vcpus"]), unit="vCPUs")
+    vcpus = vcpu_usage([group])
+    if vcpus is not None:
+        out["vcpus"] = vcpus
     if group.get("total_spindles"):
         spindles = int(group["total_spindles"])
         out["spindles"] = Usage(spindles - int(group["free_spindles"]), spindles, unit="spindles")

@@ -20,6 +20,7 @@ from app.api.console.charts import (
     hourly_chart,
     hourly_counts,
     usage,
+    vcpu_usage,
 )
 from app.api.console.render import ConsoleError, page
 from app.api.console.session import ConsoleUserDep
@@ -53,6 +54,8 @@ def _row(overview: ClusterOverview, now: datetime) -> dict[str, Any]:
         "groups": len(groups),
         "memory": usage(groups, "memory"),
         "disk": usage(groups, "disk"),
+        "vcpus": vcpu_usage(groups),
+        "failing_n1": sum(int(g.get("failing_n1", 0)) for g in groups),
     }
 
 

@@ -93,3 +93,24 @@ async def test_groups_auth_and_no_state(real):
     assert missing.status_code == 404 and "not sent a request yet" in missing.json()["detail"]
     bad = await real.get(url, headers=ADMIN, params={"memory": -1})
     assert bad.status_code == 422 and "memory" in bad.text
+
+
+async def test_history_series_follow_the_decisions(real):
+    c = await register(real, CLUSTER, params=["--no-capacity-checks"])
+    doc = _doc()
+    req = d.allocate(memory=2 * GIB, template="plain", disks=(1024,))
+    for k in range(2):
+        await real.post(
+            "/allocate", content=d.encode(doc | {"request": req | {"name": f"h{k}"}}), headers=c.headers
+        )
+    await real.post("/allocate", content=d.encode(_doc(memory=10**9)), headers=c.headers)  # fails
+    response = await real.get(f"/clusters/{CLUSTER}/history", headers=c.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert sum(h["decisions"] for h in body["hours"]) == 3 and sum(h["failed"] for h in body["hours"]) == 1
+    free = [s["free_memory"] for s in body["states"]]
+    total = body["states"][0]["total_memory"]
+    # each state is its own document with its decision applied: one instance of 2 GiB less free
+    assert free == [total - 2 * GIB, total - 2 * GIB, total]
+    assert (await real.get(f"/clusters/{CLUSTER}/history")).status_code == 401
+    assert (await real.get("/clusters/nope/history", headers=ADMIN)).status_code == 404
