@@ -78,6 +78,11 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 16 characters")
         return value
 
+    @field_validator("session_key", mode="before")
+    @classmethod
+    def _empty_key_unset(cls, value: object) -> object:
+        return None if value == "" else value  # docker compose passes an unset variable as ""
+
     @field_validator("session_key")
     @classmethod
     def _key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:

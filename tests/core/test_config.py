@@ -52,3 +52,8 @@ def test_settings_errors_one_line_naming_each_variable(monkeypatch):
         "IALLOCD_SESSION_KEY",
     ):
         assert name in line
+
+
+def test_empty_session_key_is_unset():
+    # docker compose passes IALLOCD_SESSION_KEY: ${IALLOCD_SESSION_KEY:-} as "" when .env has none
+    assert Settings(session_key="").session_key is None  # type: ignore[arg-type]

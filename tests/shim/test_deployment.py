@@ -89,6 +89,8 @@ def test_compose_service_waits_for_healthy_postgres_with_named_volume(tmp_path):
     assert environment["IALLOCD_DATABASE_URL"].endswith("@db:5432/iallocd")
     raw = "${IALLOCD_ADMIN_TOKEN:?set IALLOCD_ADMIN_TOKEN in .env}"
     assert environment["IALLOCD_ADMIN_TOKEN"] in (SECRETS["IALLOCD_ADMIN_TOKEN"], raw)
+    # the console's session key: optional (empty reads as unset), passed through from .env
+    assert environment["IALLOCD_SESSION_KEY"] in ("", "${IALLOCD_SESSION_KEY:-}")
     assert db["image"] == "postgres:16"
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     assert ("pgdata", "/var/lib/postgresql/data") in mounts(db)
