@@ -67,11 +67,25 @@ def count_budget(service: Service) -> float:
     return min(service.settings.count_seconds, service.settings.request_timeout / 2)
 
 
+def _groups_key(
+    name: str, state: LastState, params: list[str], limit: int, probe: InstanceProbe | None
+) -> tuple[object, ...]:
+    return ("groups", name, state.decision_id, tuple(params), tuple(state.policy.params), limit, probe)
+
+
+def known_groups_report(
+    service: Service, name: str, state: LastState, params: list[str], limit: int, probe: InstanceProbe | None
+) -> Reported | None:
+    """The group report on this state if it was made already (no engine run)."""
+    found: Reported | None = service.reports.get(_groups_key(name, state, params, limit, probe))
+    return found
+
+
 async def groups_report(
     service: Service, name: str, state: LastState, params: list[str], limit: int, probe: InstanceProbe | None
 ) -> Reported:
     """The engine's report on each group of a kept state (GroupsJob), remembered per question."""
-    key = ("groups", name, state.decision_id, tuple(params), tuple(state.policy.params), limit, probe)
+    key = _groups_key(name, state, params, limit, probe)
     found: Reported | None = service.reports.get(key)
     if found is not None:
         return found

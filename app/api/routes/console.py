@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, get_args
 
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from app.api.console.charts import (
@@ -26,7 +26,7 @@ from app.api.console.render import ConsoleError, page
 from app.api.console.session import ConsoleUserDep
 from app.api.deps import Principal, Service, ServiceDep, SessionDep
 from app.api.errors import ApiError
-from app.api.reports import LastState, groups_report, last_state
+from app.api.reports import LastState, groups_report, known_groups_report, last_state
 from app.api.schemas import MAX_COUNT, MAX_MIB
 from app.engine import DEFAULT_LIMIT
 from app.protocol.request import DiskTemplate
@@ -104,15 +104,44 @@ def _cluster_view(service: Service, name: str, now: datetime) -> _ClusterView:
     return _ClusterView(cluster, state, kept, recent, total, hours, points)
 
 
-async def _report(service: Service, view: _ClusterView, probe: InstanceProbe | None) -> dict[str, Any] | str:
-    """The engine's group report on the kept state, or why there is none."""
-    if view.kept is None:
-        return "The last document was not kept (IALLOCD_STORE_DOCUMENTS or the size cap): figures only."
+@dataclass(frozen=True)
+class ShapeQuery:
+    """The shape typed into a cluster page's form, if any."""
+
+    memory: Annotated[int | None, Query(ge=1, le=MAX_MIB)] = None
+    vcpus: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 1
+    disk: Annotated[int, Query(ge=0, le=MAX_MIB)] = 10240
+    disk_template: DiskTemplate = "drbd"
+
+    @property
+    def probe(self) -> InstanceProbe | None:
+        if self.memory is None:
+            return None
+        return InstanceProbe(self.memory, self.vcpus, self.disk_template, ((self.disk, None),))
+
+
+ShapeDep = Annotated[ShapeQuery, Depends()]
+
+
+async def _counted(
+    service: Service, name: str, kept: LastState, shape: ShapeQuery
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The engine's group report on the kept state, or why there is none now."""
     try:
-        found = await groups_report(service, view.cluster.name, view.kept, [], DEFAULT_LIMIT, probe)
+        found = await groups_report(service, name, kept, [], DEFAULT_LIMIT, shape.probe)
     except EngineError as exc:
-        return f"The engine could not count now: {exc}."
-    return found.body
+        return None, f"The engine could not count now: {exc}."
+    return found.body, None
+
+
+NO_DOCUMENT = "The last document was not kept (IALLOCD_STORE_DOCUMENTS or the size cap): figures only."
+
+
+def _groups_context(view: _ClusterView, report: dict[str, Any] | None, note: str | None) -> dict[str, Any]:
+    """What the group cards draw: the engine's report where there is one, else the summary."""
+    summary = view.state.summary.get("groups", []) if view.state else []
+    groups = report["groups"] if report is not None else summary
+    return {"groups": [g | {"bars": bars(g)} for g in groups], "report": report, "note": note}
 
 
 @router.get("/ui/clusters/{name}")
@@ -121,20 +150,24 @@ async def cluster_page(
     request: Request,
     user: ConsoleUserDep,
     service: ServiceDep,
-    memory: Annotated[int | None, Query(ge=1, le=MAX_MIB)] = None,
-    vcpus: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 1,
-    disk: Annotated[int, Query(ge=0, le=MAX_MIB)] = 10240,
-    disk_template: DiskTemplate = "drbd",
+    shape: ShapeDep,
+    wait: Annotated[bool, Query(description="count before answering (pages without scripts)")] = False,
 ) -> HTMLResponse:
     """One cluster: each group as it is once the last decision is done (capacity, room for the
-    standard instance and for a typed one, N+1 failures), free resources and decisions over time."""
+    standard instance and for a typed one, N+1 failures), free resources and decisions over time.
+    The engine's counts come with the page when this state was counted already; else the page's
+    script fetches them (`cluster_groups`), or, without scripts, the page again with `wait`."""
     _visible_cluster(name, user)
     now = datetime.now(UTC)
     view = await anyio.to_thread.run_sync(_cluster_view, service, name, now)
-    probe = InstanceProbe(memory, vcpus, disk_template, ((disk, None),)) if memory is not None else None
-    report = await _report(service, view, probe) if view.state is not None else None
-    summary = view.state.summary.get("groups", []) if view.state else []
-    groups = report["groups"] if isinstance(report, dict) else summary
+    known, pending, note = None, False, None
+    if view.kept is not None and wait:
+        known, note = await _counted(service, name, view.kept, shape)
+    elif view.kept is not None:
+        found = known_groups_report(service, name, view.kept, [], DEFAULT_LIMIT, shape.probe)
+        known, pending = (found.body, False) if found is not None else (None, True)
+    elif view.state is not None:
+        note = NO_DOCUMENT
     series = {r: free_series(view.points, r) for r in ("memory", "disk")}
     return page(
         request,
@@ -142,16 +175,29 @@ async def cluster_page(
         cluster=view.cluster,
         state=view.state,
         age=age(view.state.updated if view.state else None, now),
-        groups=[g | {"bars": bars(g)} for g in groups],
-        report=report if isinstance(report, dict) else None,
-        note=report if isinstance(report, str) else None,
-        shape={"memory": memory, "vcpus": vcpus, "disk": disk, "disk_template": disk_template},
+        pending=pending,
+        query=request.url.query,
+        shape=shape,
         templates=get_args(DiskTemplate),
         decisions=view.decisions,
         total=view.total,
         chart=hourly_chart(hourly_counts(view.hours, now), now),
         free=free_chart(series, now),
+        **_groups_context(view, known, note),
     )
+
+
+@router.get("/ui/clusters/{name}/groups")
+async def cluster_groups(
+    name: str, request: Request, user: ConsoleUserDep, service: ServiceDep, shape: ShapeDep
+) -> HTMLResponse:
+    """The group cards of a cluster's page with the engine's counts (a fragment of that page)."""
+    _visible_cluster(name, user)
+    view = await anyio.to_thread.run_sync(_cluster_view, service, name, datetime.now(UTC))
+    report, note = None, NO_DOCUMENT if view.state is not None else None
+    if view.kept is not None:
+        report, note = await _counted(service, name, view.kept, shape)
+    return page(request, "cluster_groups.html", pending=False, **_groups_context(view, report, note))
 
 
 def _visible_decision(decision: Decision | None, user: Principal, decision_id: str) -> Decision:

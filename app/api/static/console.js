@@ -1,6 +1,17 @@
-// iallocd console: sortable tables and the fleet filter. The pages read fine without it.
+// iallocd console: sortable tables, the fleet filter, and a cluster's counts fetched after the
+// page. The pages read fine without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector("[data-report]");
+  if (box) {
+    fetch(box.dataset.report, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
+      .then((html) => { box.innerHTML = html; box.removeAttribute("data-report"); })
+      .catch((e) => {
+        const note = document.getElementById("counting");
+        if (note) note.textContent = `The counts could not be fetched (${e.message}); reload to try again.`;
+      });
+  }
   const value = (row, i, type) => {
     const cell = row.cells[i];
     const raw = cell ? (cell.dataset.value ?? cell.textContent.trim()) : "";

@@ -46,11 +46,11 @@ async def test_fleet_numbers_match_posted_documents(client):
     assert one[0] == "c1" and one[1].endswith(" s")
     assert one[2:5] == ["3", "0", "1"]
     assert "6.0 GiB / 12.0 GiB · 50%" in one[5] and "14.6 GiB / 29.3 GiB · 50%" in one[6]
-    assert one[7:10] == ["2", "0", ""]
+    assert one[7:12] == ["", "0", "2", "0", ""]  # no vCPU limit in these documents, no N+1 failure
     two = _cells(_row(html, "c2"))
-    assert two[2] == "0" and two[7:9] == ["2", "1"] and two[9] == "Request failed: FailMem: 2, FailDisk: 1"
+    assert two[2] == "0" and two[9:11] == ["2", "1"] and two[11] == "Request failed: FailMem: 2, FailDisk: 1"
     three = _cells(_row(html, "c3"))
-    assert three[1] == "never stale" and "no state yet" in three[5] and three[7:9] == ["0", "0"]
+    assert three[1] == "never stale" and "no state yet" in three[5] and three[9:11] == ["0", "0"]
 
 
 async def test_fleet_cluster_session_lists_own_cluster_only(client):
@@ -74,7 +74,7 @@ async def test_cluster_page_groups_chart_and_decisions(client):
     html = response.text
     assert "<svg" in html and 'class="failed"' in html and "3 decisions, 1 failed" in html
     assert f"/ui/decisions/{ok}" in html and f"/ui/decisions/{failed}" in html
-    assert "6.0 GiB / 12.0 GiB · 50%" in html and "6.0 GiB</td>" in html  # used bar, free memory
+    assert "6.0 GiB / 12.0 GiB · 50%" in html and 'class="free-memory">6.0 GiB<' in html  # used bar, free
 
 
 async def test_decision_page_and_document(client):
@@ -93,7 +93,12 @@ async def test_other_clusters_pages_404(client):
     c1, c2 = await register(client, "c1"), await register(client, "c2")
     theirs = await _decide(client, c2, nodes=0)
     await log_in(client, c1.token)
-    for path in ["/ui/clusters/c2", f"/ui/decisions/{theirs}", f"/ui/decisions/{theirs}/document"]:
+    for path in [
+        "/ui/clusters/c2",
+        "/ui/clusters/c2/groups",
+        f"/ui/decisions/{theirs}",
+        f"/ui/decisions/{theirs}/document",
+    ]:
         response = await client.get(path)
         assert response.status_code == 404, path
         assert "FailMem" not in response.text and "node" not in response.text
