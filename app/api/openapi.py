@@ -1,8 +1,10 @@
 """The OpenAPI document: FastAPI's, plus the iallocator input document's schema (from the protocol
-models) for POST /allocate, whose body the route reads as raw bytes."""
+models) for POST /allocate, whose body the route reads as raw bytes, and the schemas of the bodies
+routes read themselves (app.api.json_body), filed under components."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,6 +18,22 @@ _VALIDATION_ERROR = {
 }
 
 
+def _file_body_schemas(paths: dict[str, Any], components: dict[str, Any]) -> None:
+    """Request body schemas given inline (json_body_openapi) become components and $refs."""
+    for operations in paths.values():
+        for operation in operations.values():
+            if "requestBody" not in operation:
+                continue
+            # a copy: FastAPI puts the route's own openapi_extra dict here
+            operation["requestBody"] = body = copy.deepcopy(operation["requestBody"])
+            for media in body.get("content", {}).values():
+                inline = media.get("schema", {})
+                if "title" in inline and "$ref" not in inline:
+                    components.update(inline.pop("$defs", {}))
+                    components[inline["title"]] = inline
+                    media["schema"] = {"$ref": f"#/components/schemas/{inline['title']}"}
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -26,6 +44,7 @@ def install_openapi(app: FastAPI) -> None:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(document.pop("$defs", {}))
             components["InputDocument"] = document
+            _file_body_schemas(schema["paths"], components)
             body = schema["paths"]["/allocate"]["post"]["requestBody"]["content"]["application/json"]
             body["schema"] = {"$ref": "#/components/schemas/InputDocument"}
             # FastAPI documents its own 422 body; ours is the ErrorResponse of every error.

@@ -9,9 +9,11 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from app.api.body import read_body
 from app.api.console.render import ConsoleError, page
 from app.api.console.session import LOGIN, check_same_origin, clear_session, login, safe_next, set_session
 from app.api.deps import ServiceDep
+from app.api.errors import ApiError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 MAX_FORM_BYTES = 4096
@@ -26,9 +28,10 @@ def login_form(
 
 
 async def _form(request: Request) -> dict[str, str]:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise ConsoleError(413, "the form is too large")
+    try:
+        body = await read_body(request, MAX_FORM_BYTES, "the form")
+    except ApiError as exc:
+        raise ConsoleError(exc.status, str(exc.detail)) from None
     try:
         fields = parse_qs(body.decode(), max_num_fields=8)
     except (UnicodeDecodeError, ValueError) as exc:
