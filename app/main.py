@@ -23,6 +23,7 @@ from app.api.middleware import RequestContextMiddleware
 from app.api.openapi import install_openapi
 from app.core.config import Settings, get_settings
 from app.core.metrics import Metrics
+from app.core.ratelimit import FailureLimiter
 from app.service.answer import AnswerFn, answer as engine_answer
 from app.service.pool import EnginePool
 from app.service.runner import EngineRunner
@@ -98,7 +99,8 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
             log.error("the engine processes cannot start: %s", exc)
             raise
         runner = EngineRunner(pool, settings.request_timeout)
-        service = Service(settings, metrics, engine, session_factory(engine), runner, answer_fn)
+        limiter = FailureLimiter(settings.auth_failures_per_minute, settings.auth_failure_addresses)
+        service = Service(settings, metrics, engine, session_factory(engine), runner, answer_fn, limiter)
         app.state.service = service
         purger = asyncio.create_task(_purge_forever(service))
         try:

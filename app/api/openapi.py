@@ -12,9 +12,13 @@ from fastapi.openapi.utils import get_openapi
 
 from app.protocol import InputDocument
 
-_VALIDATION_ERROR = {
-    "description": "validation error",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+_ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+_VALIDATION_ERROR = {"description": "validation error", "content": _ERROR_BODY}
+# Every route that authenticates may refuse an address that failed to too often (app.core.ratelimit).
+_RATE_LIMITED = {
+    "description": "busy, or rate limited: too many failed authentications from this address",
+    "content": _ERROR_BODY,
+    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
 }
 
 
@@ -50,8 +54,11 @@ def install_openapi(app: FastAPI) -> None:
             # FastAPI documents its own 422 body; ours is the ErrorResponse of every error.
             for operations in schema["paths"].values():
                 for operation in operations.values():
-                    if "422" in operation["responses"]:
-                        operation["responses"]["422"] = _VALIDATION_ERROR
+                    answers = operation["responses"]
+                    if "422" in answers:
+                        answers["422"] = _VALIDATION_ERROR
+                    if "401" in answers:
+                        answers["429"] = _RATE_LIMITED
             components.pop("HTTPValidationError", None)
             components.pop("ValidationError", None)
             app.openapi_schema = schema
