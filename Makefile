@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
+FUZZ_EXAMPLES ?= 10000
 
-.PHONY: venv run test test-deps check fmt bench bench-quick migrate clean
+.PHONY: venv run test test-deps check fmt fuzz bench bench-quick migrate clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +37,12 @@ fmt: venv
 
 test: venv test-deps check
 	$(BIN)/python -m pytest
+
+# The protocol fuzz campaign: FUZZ_EXAMPLES documents through app.cli's main and as many through
+# POST /allocate (the suite runs 40 of each), a hundredth of them through `python -m app.cli`.
+fuzz: venv
+	IALLOCD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider \
+		--hypothesis-show-statistics
 
 migrate: venv
 	$(BIN)/alembic upgrade head

@@ -14,6 +14,11 @@ from app.protocol.errors import IallocdError
 from app.service.memory import tune_malloc
 
 
+def one_line(text: str) -> str:
+    """`text` with its control characters escaped (a node named "a\\nb" stays on one line)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def main(argv: list[str], retain: list[object] | None = None) -> int:
     """The exit status; the parsed document goes into `retain` if given (see `answer`)."""
     # One short-lived process, and almost no reference cycles: without the cyclic collector,
@@ -39,13 +44,13 @@ def main(argv: list[str], retain: list[object] | None = None) -> int:
     try:
         outcome = answer(data, params, retain=retain)
     except IallocdError as exc:
-        print(f"iallocd: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"iallocd: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: one line for Ganeti to show, never a traceback
-        print(f"iallocd: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"iallocd: internal error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
         return 1
     for warning in outcome.facts.warnings:
-        print(f"iallocd: warning: {warning}", file=sys.stderr)
+        print(f"iallocd: warning: {one_line(warning)}", file=sys.stderr)
     sys.stdout.buffer.write(outcome.body)
     return 0
 

@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from importlib.metadata import version
 
 import anyio.to_thread
@@ -24,12 +23,13 @@ from app.api.middleware import RequestContextMiddleware
 from app.api.openapi import install_openapi
 from app.core.config import Settings, get_settings
 from app.core.metrics import Metrics
+from app.core.ratelimit import FailureLimiter
 from app.service.answer import AnswerFn, answer as engine_answer
 from app.service.pool import EnginePool
 from app.service.runner import EngineRunner
 from app.store.db import create_db_engine, migrate, session_factory
-from app.store.decisions import purge_decisions, purge_documents
 from app.store.models import utcnow
+from app.store.retention import Purged, purge_expired
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = 3600.0
@@ -42,19 +42,16 @@ the `iallocd` shim; operators query clusters and the decision history. Authentic
 """
 
 
-def _purge(service: Service) -> tuple[int, int]:
-    """Kept documents, then decisions, past their retention periods (0 days: kept)."""
+def _purge(service: Service) -> Purged | None:
+    """Kept documents, then decisions, past their retention periods; None: another replica's turn."""
     settings = service.settings
-    now = utcnow()
-    with service.sessions() as session:
-        documents = decisions = 0
-        if settings.document_retention_days:
-            older = now - timedelta(days=settings.document_retention_days)
-            documents = purge_documents(older_than=older, session=session)
-        if settings.decision_retention_days:
-            older = now - timedelta(days=settings.decision_retention_days)
-            decisions = purge_decisions(older_than=older, session=session)
-    return documents, decisions
+    return purge_expired(
+        service.engine,
+        service.sessions,
+        document_days=settings.document_retention_days,
+        decision_days=settings.decision_retention_days,
+        now=utcnow(),
+    )
 
 
 async def _purge_forever(service: Service) -> None:
@@ -62,9 +59,11 @@ async def _purge_forever(service: Service) -> None:
     settings = service.settings
     while settings.document_retention_days or settings.decision_retention_days:
         try:
-            documents, decisions = await anyio.to_thread.run_sync(_purge, service)
-            if documents or decisions:
-                log.info("purged %d kept documents and %d decisions", documents, decisions)
+            purged = await anyio.to_thread.run_sync(_purge, service)
+            if purged is None:
+                log.info("purge skipped: another replica is purging")
+            elif purged.documents or purged.decisions:
+                log.info("purged %d kept documents and %d decisions", *purged)
         except Exception:
             log.exception("purge of old documents and decisions failed")
         await asyncio.sleep(PURGE_EVERY)
@@ -100,7 +99,8 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
             log.error("the engine processes cannot start: %s", exc)
             raise
         runner = EngineRunner(pool, settings.request_timeout)
-        service = Service(settings, metrics, engine, session_factory(engine), runner, answer_fn)
+        limiter = FailureLimiter(settings.auth_failures_per_minute, settings.auth_failure_addresses)
+        service = Service(settings, metrics, engine, session_factory(engine), runner, answer_fn, limiter)
         app.state.service = service
         purger = asyncio.create_task(_purge_forever(service))
         try:

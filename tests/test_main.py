@@ -27,5 +27,5 @@ def test_purge_follows_both_retention_settings(tmp_path, documents_days, decisio
     settings = Settings(
         database_url=url, document_retention_days=documents_days, decision_retention_days=decisions_days
     )
-    assert _purge(SimpleNamespace(settings=settings, sessions=sessions)) == expected
+    assert _purge(SimpleNamespace(settings=settings, engine=engine, sessions=sessions)) == expected
     engine.dispose()

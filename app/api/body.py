@@ -15,21 +15,22 @@ from app.service.upload import Upload
 HEAD_BYTES = 64 << 10  # unpacked here: where the cluster's name is looked for (peek_cluster_name)
 
 
-def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "too_large", f"the document is larger than {limit} bytes")
+def _too_large(what: str, limit: int) -> ApiError:
+    return ApiError(413, "too_large", f"{what} is larger than {limit} bytes")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body; 413 as soon as it passes `limit` bytes (or its Content-Length says it will)."""
+async def read_body(request: Request, limit: int, what: str = "the document") -> bytes:
+    """The raw body; 413 as soon as it passes `limit` bytes (or its Content-Length says it will).
+    Routes call it once the caller is authenticated: nothing reads a body before."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+        raise _too_large(what, limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit)
+            raise _too_large(what, limit)
         chunks.append(chunk)
     return b"".join(chunks)
 

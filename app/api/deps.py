@@ -2,11 +2,13 @@
 iallocator parameters of a request.
 
 Callers authenticate with a bearer token: the admin token (IALLOCD_ADMIN_TOKEN) sees everything,
-a cluster's token only that cluster.
+a cluster's token only that cluster. A client address that fails to authenticate too often is
+refused (429) for a while, whatever it presents (app.core.ratelimit).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.api.errors import ApiError, unauthorized
 from app.core.config import Settings
 from app.core.metrics import Metrics
+from app.core.ratelimit import FailureLimiter
 from app.core.security import matches_token
 from app.service.answer import AnswerFn
 from app.service.cache import Recent
@@ -37,6 +40,7 @@ class Service:
     sessions: sessionmaker[Session]
     runner: EngineRunner
     answer: AnswerFn  # what a decide job answers with
+    auth_limiter: FailureLimiter
     reports: Recent[Any] = field(default_factory=Recent)  # engine reports on kept states, by question
 
 
@@ -81,11 +85,38 @@ class Principal:
             raise ApiError(403, "forbidden", f"this token belongs to cluster {self.cluster!r}, not {name!r}")
 
 
+def client_address(request: Request) -> str:
+    """The client's address as uvicorn reports it: the peer's, or behind a proxy uvicorn trusts
+    (--forwarded-allow-ips, FORWARDED_ALLOW_IPS), the one X-Forwarded-For names."""
+    return request.client.host if request.client else "unknown"
+
+
+def refuse_if_limited(service: Service, address: str) -> None:
+    """429 (with Retry-After) if `address` has failed to authenticate too often lately."""
+    wait = service.auth_limiter.retry_after(address)
+    if wait is not None:
+        service.metrics.auth_refused.inc()
+        seconds = str(math.ceil(wait))
+        detail = f"too many failed authentications from {address}; retry in {seconds} s"
+        raise ApiError(429, "rate_limited", detail, **{"Retry-After": seconds})
+
+
+def auth_failed(service: Service, address: str, detail: str) -> ApiError:
+    """Count a failed authentication from `address`; the 401 to raise."""
+    service.auth_limiter.failed(address)
+    service.metrics.auth_failures.inc()
+    return unauthorized(detail)
+
+
 def get_principal(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], service: ServiceDep
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    service: ServiceDep,
 ) -> Principal:
+    address = client_address(request)
+    refuse_if_limited(service, address)
     if credentials is None:
-        raise unauthorized("an Authorization: Bearer <token> header is required")
+        raise auth_failed(service, address, "an Authorization: Bearer <token> header is required")
     token = credentials.credentials
     if matches_token(token, service.settings.admin_token):
         return Principal(None)
@@ -93,7 +124,7 @@ def get_principal(
     with service.sessions() as session:
         cluster = cluster_for_token(token, session=session)
     if cluster is None:
-        raise unauthorized("unknown token")
+        raise auth_failed(service, address, "unknown token")
     return Principal(cluster)
 
 
@@ -117,11 +148,13 @@ def check_metrics_reader(request: Request, service: ServiceDep) -> None:
     settings = service.settings
     if settings.metrics_token is None:
         return
+    address = client_address(request)
+    refuse_if_limited(service, address)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise unauthorized("an Authorization: Bearer <token> header is required")
+        raise auth_failed(service, address, "an Authorization: Bearer <token> header is required")
     if not (matches_token(token, settings.metrics_token) or matches_token(token, settings.admin_token)):
-        raise unauthorized("unknown token")
+        raise auth_failed(service, address, "unknown token")
 
 
 MetricsReaderDep = Depends(check_metrics_reader)

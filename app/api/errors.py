@@ -2,8 +2,8 @@
 builds such bodies. Bad input lists `{"loc", "msg"}` items in `detail`.
 
 Codes: bad_request, bad_document, bad_parameter, validation_error (4xx input); unauthorized,
-forbidden, not_found, method_not_allowed, conflict, too_large, unsupported_encoding, busy;
-timeout, store_unavailable, engine_unavailable, internal (5xx).
+forbidden, not_found, method_not_allowed, conflict, cluster_removed, too_large, unsupported_encoding,
+busy, rate_limited; timeout, store_unavailable, engine_unavailable, internal (5xx).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The OpenAPI document: FastAPI's, plus the iallocator input document's schema (from the protocol
-models) for POST /allocate, whose body the route reads as raw bytes."""
+models) for POST /allocate, whose body the route reads as raw bytes, and the schemas of the bodies
+routes read themselves (app.api.json_body), filed under components."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
@@ -10,10 +12,30 @@ from fastapi.openapi.utils import get_openapi
 
 from app.protocol import InputDocument
 
-_VALIDATION_ERROR = {
-    "description": "validation error",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+_ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+_VALIDATION_ERROR = {"description": "validation error", "content": _ERROR_BODY}
+# Every route that authenticates may refuse an address that failed to too often (app.core.ratelimit).
+_RATE_LIMITED = {
+    "description": "busy, or rate limited: too many failed authentications from this address",
+    "content": _ERROR_BODY,
+    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
 }
+
+
+def _file_body_schemas(paths: dict[str, Any], components: dict[str, Any]) -> None:
+    """Request body schemas given inline (json_body_openapi) become components and $refs."""
+    for operations in paths.values():
+        for operation in operations.values():
+            if "requestBody" not in operation:
+                continue
+            # a copy: FastAPI puts the route's own openapi_extra dict here
+            operation["requestBody"] = body = copy.deepcopy(operation["requestBody"])
+            for media in body.get("content", {}).values():
+                inline = media.get("schema", {})
+                if "title" in inline and "$ref" not in inline:
+                    components.update(inline.pop("$defs", {}))
+                    components[inline["title"]] = inline
+                    media["schema"] = {"$ref": f"#/components/schemas/{inline['title']}"}
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -26,13 +48,17 @@ def install_openapi(app: FastAPI) -> None:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(document.pop("$defs", {}))
             components["InputDocument"] = document
+            _file_body_schemas(schema["paths"], components)
             body = schema["paths"]["/allocate"]["post"]["requestBody"]["content"]["application/json"]
             body["schema"] = {"$ref": "#/components/schemas/InputDocument"}
             # FastAPI documents its own 422 body; ours is the ErrorResponse of every error.
             for operations in schema["paths"].values():
                 for operation in operations.values():
-                    if "422" in operation["responses"]:
-                        operation["responses"]["422"] = _VALIDATION_ERROR
+                    answers = operation["responses"]
+                    if "422" in answers:
+                        answers["422"] = _VALIDATION_ERROR
+                    if "401" in answers:
+                        answers["429"] = _RATE_LIMITED
             components.pop("HTTPValidationError", None)
             components.pop("ValidationError", None)
             app.openapi_schema = schema

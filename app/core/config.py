@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     allow_unknown_clusters: bool = Field(
         False, description="Let the admin token allocate for clusters not registered (registers them)"
     )
+    auth_failures_per_minute: int = Field(
+        30,
+        ge=0,
+        description="Failed authentications a client address may make per minute (as a burst too);"
+        " past them its requests get 429 until the minute refills (0: no limit)",
+    )
+    auth_failure_addresses: int = Field(
+        10_000, ge=1, description="Client addresses whose failed authentications are remembered"
+    )
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("admin_token", "metrics_token")

@@ -51,6 +51,17 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.auth_failures = Counter(
+            "iallocd_auth_failures",
+            "Failed authentications: a missing or unknown token (API, /metrics, console login)",
+            registry=self.registry,
+        )
+        self.auth_refused = Counter(
+            "iallocd_auth_rate_limited",
+            "Requests refused (429) because their client address failed to authenticate too often",
+            registry=self.registry,
+        )
+
     def placement_failed(self, info: str) -> None:
         """Count a success:false answer once per failure mode its info names."""
         modes = sorted(set(_FAIL_MODE.findall(info))) or ["other"]

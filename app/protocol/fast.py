@@ -36,7 +36,7 @@ def _int(v: object) -> bool:
 
 
 def _float(v: object) -> bool:
-    return (type(v) is int and INT_MIN <= v <= INT_MAX) or (type(v) is float and math.isfinite(v))
+    return (type(v) is int or (type(v) is float and math.isfinite(v))) and INT_MIN <= v <= INT_MAX
 
 
 def _strings(v: object) -> bool:

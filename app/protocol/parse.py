@@ -17,6 +17,8 @@ from app.protocol.document import ClusterDocument
 from app.protocol.errors import DocumentError
 from app.protocol.fast import bulk_ok
 from app.protocol.request import (
+    INT_MAX,
+    INT_MIN,
     REFERENCE_ERROR,
     REQUEST_TYPES,
     Envelope,
@@ -98,7 +100,7 @@ def _reason(kind: str, value: object, ctx: dict[str, Any], msg: str) -> str:
         return "field required"
     whole = isinstance(value, int) and not isinstance(value, bool)
     if kind == "int_type" and (whole or isinstance(value, float) and value.is_integer()):
-        return f"expected a 64-bit integer, got {_got(value)}"
+        return f"expected an integer from {INT_MIN} to {INT_MAX}, got {_got(value)}"
     if kind == "finite_number":
         return f"expected a finite number, got {_got(value)}"
     if kind in _EXPECTED:

@@ -34,12 +34,14 @@ NicMode = Literal["bridged", "routed", "openvswitch"]
 REFERENCE_ERROR = "unknown_reference"
 # A failed cross-reference: location, reason, offending value.
 _Problem = tuple[tuple[str | int, ...], str, str]
-# Integers must fit the engine's int64 arrays.
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# Numbers JSON holds exactly (I-JSON, RFC 7493): far below int64's limits, so the engine's int64
+# sums and float64 -> int64 casts of them cannot overflow.
+INT_MIN, INT_MAX = -(2**53 - 1), 2**53 - 1
 
 
 class _WholeNumber:
-    """A 64-bit integer that also accepts an integral float (1024.0), never a string or a boolean.
+    """An integer (INT_MIN..INT_MAX) that also accepts an integral float (1024.0), never a string
+    or a boolean.
 
     Built from pydantic-core schemas only, so no Python code runs per value."""
 
@@ -67,6 +69,7 @@ class _WholeNumber:
 
 
 Int = Annotated[int, _WholeNumber]
+Number = Annotated[float, Field(ge=INT_MIN, le=INT_MAX)]
 
 
 class _Model(BaseModel):
@@ -98,8 +101,8 @@ class IPolicy(_Model):
     minmax: list[MinMax]
     std: ISpec | None = Field(None, description="parsed, not used for decisions")
     disk_templates: list[DiskTemplate] = Field(alias="disk-templates")
-    vcpu_ratio: float = Field(alias="vcpu-ratio")
-    spindle_ratio: float = Field(alias="spindle-ratio")
+    vcpu_ratio: Number = Field(alias="vcpu-ratio")
+    spindle_ratio: Number = Field(alias="spindle-ratio")
 
 
 def _every(size: int) -> ISpec:
@@ -154,12 +157,12 @@ class Node(_Model):
     vm_capable: bool = True
     ndparams: NdParams = NdParams()
     tags: list[str] = []
-    total_memory: float = 0
+    total_memory: Number = 0
     reserved_memory: Int = Field(0, description="memory used by the node itself (dom0)")
     free_memory: Int = 0
-    total_disk: float = 0
+    total_disk: Number = 0
     free_disk: Int = 0
-    total_cpus: float = 0
+    total_cpus: Number = 0
     reserved_cpus: Int = 0
     free_spindles: Int = 0
     total_spindles: Int = Field(0, description="used only with exclusive storage")

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from app.store.locks import Lock, advisory_lock
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -43,9 +45,10 @@ def alembic_config() -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """`alembic upgrade head` on `engine` (the service runs it at start)."""
+    """`alembic upgrade head` on `engine` (the service runs it at start). Replicas starting at
+    once take turns (`locks.Lock.MIGRATE`): the first migrates, the others then find it done."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with advisory_lock(engine, Lock.MIGRATE, wait=True), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -1,11 +1,13 @@
 """Schemathesis against /openapi.json on a live `python -m app.serve` (real engine): no 500, and
-every response matches the documented status codes, headers and schemas. Bounded for speed."""
+every response matches the documented status codes, headers and schemas; without the admin token
+(none, an unknown one, a cluster's), never a 5xx. Bounded for speed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -14,7 +16,7 @@ from schemathesis.config import SchemathesisConfig
 
 from app.core.config import Settings
 from app.main import create_app
-from tests.api.conftest import ADMIN, ADMIN_TOKEN
+from tests.api.conftest import ADMIN, ADMIN_TOKEN, bearer
 from tests.support.service import running_service, service_env
 
 pytestmark = pytest.mark.slow
@@ -37,9 +39,18 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         admin_token=ADMIN_TOKEN,
         allow_unknown_clusters="true",  # so fuzzed documents reach the engine, not just a 403
         max_body_bytes=str(1024 * 1024),
+        auth_failures_per_minute="0",  # the calls without a token below all come from 127.0.0.1
     )
     with running_service(["-m", "app.serve"], env, tmp / "serve.log") as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def callers(base_url: str) -> dict[str, dict[str, str]]:
+    """Who else calls: no token, an unknown token, a cluster's token."""
+    made = httpx.post(f"{base_url}/admin/clusters", json={"name": "fuzz.example.com"}, headers=ADMIN)
+    made.raise_for_status()
+    return {"none": {}, "unknown": bearer("iad_not-a-token"), "cluster": bearer(made.json()["token"])}
 
 
 @schema.parametrize()
@@ -54,6 +65,17 @@ def test_openapi_no_server_error_no_schema_violation(case, base_url):
         # a schema-valid document may rightly get a 400 with loc/msg.
         excluded.append(checks.positive_data_acceptance)
     case.call_and_validate(base_url=base_url, headers=ADMIN, excluded_checks=excluded)
+
+
+@pytest.mark.parametrize("caller", ["none", "unknown", "cluster"])
+@schema.parametrize()
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_openapi_without_the_admin_token_no_server_error(case, base_url, callers, caller):
+    # what a stranger or a cluster's token may send: refused or answered, never a 5xx
+    given = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    case.headers = given | callers[caller]
+    response = case.call(base_url=base_url)
+    case.validate_response(response, checks=[checks.not_a_server_error])
 
 
 def _has_example(content: dict[str, Any], components: dict[str, Any]) -> bool:

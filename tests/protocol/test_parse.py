@@ -125,11 +125,12 @@ BAD_DOCUMENTS = [
     (_set(("nodes", "node3", "free_memory"), None), "nodes.node3.free_memory: expected an integer, got null"),
     (
         _set(("nodes", "node3", "free_memory"), 2**63),
-        "nodes.node3.free_memory: expected a 64-bit integer, got 9223372036854775808",
+        "nodes.node3.free_memory: expected an integer from -9007199254740991 to 9007199254740991, got "
+        "9223372036854775808",
     ),
     (
         _set(("nodes", "node3", "free_memory"), 1e30),
-        "nodes.node3.free_memory: expected a 64-bit integer, got 1e+30",
+        "nodes.node3.free_memory: expected an integer from -9007199254740991 to 9007199254740991, got 1e+30",
     ),
     (_set(("nodes", "node3", "total_memory"), "1"), 'nodes.node3.total_memory: expected a number, got "1"'),
     (

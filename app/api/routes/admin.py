@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response
 
-from app.api.deps import AdminDep, SessionDep
+from app.api.deps import AdminDep, SessionDep, get_admin
 from app.api.errors import ApiError, responses
+from app.api.json_body import json_body, json_body_openapi
 from app.api.schemas import ClusterCreateRequest, ClusterPublic, NewTokenPublic, TokenCreateRequest
 from app.store.clusters import (
     ClusterExists,
@@ -25,8 +28,19 @@ def _no_cluster(name: str) -> ApiError:
     return ApiError(404, "not_found", f"no cluster {name!r}")
 
 
-@router.post("", status_code=201, responses=responses(400, 401, 403, 409, 422, 503))
-def create_cluster(body: ClusterCreateRequest, _: AdminDep, session: SessionDep) -> NewTokenPublic:
+# The bodies are read once the admin token is checked (app.api.json_body).
+NewCluster = Annotated[ClusterCreateRequest, json_body(ClusterCreateRequest, after=get_admin)]
+NewToken = Annotated[TokenCreateRequest | None, json_body(TokenCreateRequest, after=get_admin, optional=True)]
+NewPolicy = Annotated[ClusterPolicy, json_body(ClusterPolicy, after=get_admin)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses=responses(400, 401, 403, 409, 413, 422, 503),
+    openapi_extra=json_body_openapi(ClusterCreateRequest),
+)
+def create_cluster(_: AdminDep, body: NewCluster, session: SessionDep) -> NewTokenPublic:
     """Register a cluster; the answer holds its first token, shown only this once."""
     try:
         cluster, token = add_cluster(body.name, body.policy, session=session)
@@ -43,10 +57,13 @@ def delete_cluster(name: str, _: AdminDep, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{name}/tokens", status_code=201, responses=responses(400, 401, 403, 404, 422, 503))
-def create_token(
-    name: str, _: AdminDep, session: SessionDep, body: TokenCreateRequest | None = None
-) -> NewTokenPublic:
+@router.post(
+    "/{name}/tokens",
+    status_code=201,
+    responses=responses(400, 401, 403, 404, 413, 422, 503),
+    openapi_extra=json_body_openapi(TokenCreateRequest, required=False),
+)
+def create_token(name: str, _: AdminDep, body: NewToken, session: SessionDep) -> NewTokenPublic:
     """Issue another token for the cluster; `revoke_others` makes it a rotation."""
     made = add_token(name, revoke_others=bool(body and body.revoke_others), session=session)
     if made is None:
@@ -68,8 +85,12 @@ def delete_token(name: str, token_id: str, _: AdminDep, session: SessionDep) -> 
     return Response(status_code=204)
 
 
-@router.put("/{name}/policy", responses=responses(400, 401, 403, 404, 422, 503))
-def update_policy(name: str, policy: ClusterPolicy, _: AdminDep, session: SessionDep) -> ClusterPublic:
+@router.put(
+    "/{name}/policy",
+    responses=responses(400, 401, 403, 404, 413, 422, 503),
+    openapi_extra=json_body_openapi(ClusterPolicy),
+)
+def update_policy(name: str, _: AdminDep, policy: NewPolicy, session: SessionDep) -> ClusterPublic:
     """Replace the cluster's policy (its default iallocator parameters)."""
     cluster = set_policy(name, policy, session=session)
     if cluster is None:

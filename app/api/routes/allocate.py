@@ -1,6 +1,8 @@
 """POST /allocate: what the shim calls. Read, authorise, answer in the engine pool, record, reply.
 
 The decision is stored before the answer leaves: if the store fails, the request fails (503).
+If the cluster was removed while its request was answered, the answer is neither stored nor
+sent (409 cluster_removed): the decision goes to the log (a WARNING) instead.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import time
 
 import anyio.to_thread
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.exc import IntegrityError
 
 from app.api.body import HEAD_BYTES, Received, read_document
 from app.api.deps import ParamsQuery, Principal, PrincipalDep, Service, ServiceDep
@@ -19,7 +22,7 @@ from app.core.logging import request_id_var
 from app.protocol import IallocatorResponse
 from app.service.jobs import Decided, DecideJob
 from app.service.upload import peek_cluster_name
-from app.store.clusters import ClusterPolicy, UnknownCluster, request_policy
+from app.store.clusters import ClusterPolicy, UnknownCluster, get_cluster, request_policy
 from app.store.decisions import NewState, RequestContext, record_outcome
 
 log = logging.getLogger(__name__)
@@ -41,7 +44,7 @@ router = APIRouter(tags=["allocate"])
                 },
             },
         },
-        **responses(400, 401, 403, 413, 415, 422, 429, 500, 503, 504),
+        **responses(400, 401, 403, 409, 413, 415, 422, 429, 500, 503, 504),
     },
     openapi_extra={
         "requestBody": {
@@ -128,13 +131,31 @@ def _record(
     )
     with service.sessions() as session:
         new = NewState(outcome.summary.model_dump(), [list(p) for p in outcome.placements])
-        return record_outcome(
-            outcome.facts,
-            context,
-            new,
-            keep_document=service.settings.store_documents,
-            session=session,
-        )
+        try:
+            return record_outcome(
+                outcome.facts,
+                context,
+                new,
+                keep_document=service.settings.store_documents,
+                session=session,
+            )
+        except IntegrityError:  # the cluster's state row needs the cluster's row
+            session.rollback()
+            if get_cluster(cluster, session=session) is not None:
+                raise
+    facts = outcome.facts
+    log.warning(
+        "decision dropped: its cluster was removed",
+        extra={
+            "cluster": cluster,
+            "request_type": facts.request_type,
+            "success": facts.success,
+            "instances": facts.instances,
+            "nodes": facts.nodes,
+        },
+    )
+    detail = f"cluster {cluster!r} was removed while this request was answered: the answer was neither"
+    raise ApiError(409, "cluster_removed", detail + " recorded nor sent")
 
 
 def _observe(service: Service, result: Decided, cluster: str, latency_ms: float, decision_id: str) -> None:

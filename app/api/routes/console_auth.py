@@ -9,9 +9,11 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from app.api.body import read_body
 from app.api.console.render import ConsoleError, page
 from app.api.console.session import LOGIN, check_same_origin, clear_session, login, safe_next, set_session
-from app.api.deps import ServiceDep
+from app.api.deps import ServiceDep, auth_failed, client_address, refuse_if_limited
+from app.api.errors import ApiError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 MAX_FORM_BYTES = 4096
@@ -26,9 +28,10 @@ def login_form(
 
 
 async def _form(request: Request) -> dict[str, str]:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise ConsoleError(413, "the form is too large")
+    try:
+        body = await read_body(request, MAX_FORM_BYTES, "the form")
+    except ApiError as exc:
+        raise ConsoleError(exc.status, str(exc.detail)) from None
     try:
         fields = parse_qs(body.decode(), max_num_fields=8)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -41,8 +44,19 @@ async def login_submit(request: Request, service: ServiceDep) -> Response:
     """Check the token as the API does; set the session cookie and go where the user was going."""
     form = await _form(request)
     target = safe_next(form.get("next"))
+    address = client_address(request)
+    try:
+        refuse_if_limited(service, address)
+    except ApiError as exc:
+        wait = exc.headers["Retry-After"]
+        refused = page(
+            request, "login.html", 429, next=target, error=f"Too many failed logins: retry in {wait} s."
+        )
+        refused.headers["Retry-After"] = wait
+        return refused
     claims = await anyio.to_thread.run_sync(login, form.get("token", "").strip(), service)
     if claims is None:
+        auth_failed(service, address, "unknown token")
         return page(request, "login.html", 401, next=target, error="Unknown token.")
     response = RedirectResponse(target, status_code=303)
     set_session(response, request, claims)

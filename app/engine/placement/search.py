@@ -242,13 +242,15 @@ def search_pairs(
 
 
 def _pair_order(scores: FloatArray, ok: BoolArray) -> Iterator[int]:
-    """Feasible pairs best first; equal scores: the later pair (hail keeps the later
+    """Feasible pairs with a finite score, best first; equal scores: the later pair (hail keeps the later
     secondary of a primary and the later primary). Usually the first one is taken, so
     the full sort is only done when the first few are rejected."""
     pos = np.flatnonzero(ok)
-    masked = scores[pos]
+    masked = np.where(np.isnan(scores[pos]), np.inf, scores[pos])  # NaN (a node of no memory): last
     for _ in range(min(4, len(pos))):
         best = masked.min()
+        if not np.isfinite(best):  # not placeable
+            return
         j = int(np.flatnonzero(masked == best)[-1])
         yield int(pos[j])
         masked[j] = np.inf

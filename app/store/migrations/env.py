@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from app.core.config import get_settings
 from app.store.db import create_db_engine
+from app.store.locks import Lock, advisory_lock
 from app.store.models import Base
 
 config = context.config
@@ -34,6 +35,6 @@ else:
     if config.config_file_name is not None:
         fileConfig(config.config_file_name)
     engine = create_db_engine(get_settings().database_url)
-    with engine.begin() as connection:
+    with advisory_lock(engine, Lock.MIGRATE, wait=True), engine.begin() as connection:
         run(connection)
     engine.dispose()
