@@ -11,10 +11,11 @@ from multiprocessing.synchronize import Barrier as BarrierType
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select
 
 from app.store import retention
-from app.store.db import create_db_engine, migrate, session_factory
+from app.store.db import alembic_config, create_db_engine, migrate, session_factory
 from app.store.decisions import record_decision
 from app.store.locks import Lock, advisory_lock
 from app.store.models import Base, Decision
@@ -53,7 +54,9 @@ def test_migrations_started_at_once_on_an_empty_database_all_succeed(postgres: P
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-        assert context.get_current_heads() == ("0001",)
+        assert context.get_current_heads() == (
+            ScriptDirectory.from_config(alembic_config()).get_current_head(),
+        )
     engine.dispose()
 
 
