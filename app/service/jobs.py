@@ -24,7 +24,7 @@ from app.protocol.request import DiskTemplate
 from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request, read_state
 from app.service.memory import release_memory
 from app.service.params import engine_options
-from app.service.upload import BodyError, Upload, unpack_document
+from app.service.upload import BodyError, Document, Upload
 
 R = TypeVar("R", covariant=True)
 
@@ -137,10 +137,10 @@ class DecideJob:
 
 @dataclass(frozen=True)
 class ExplainJob:
-    """Run an uploaded request for `cluster` without deciding: its answer, the `top` best
-    candidates, the rejections."""
+    """Run a request (uploaded, or a decision's kept document) for `cluster` without deciding:
+    its answer, the `top` best candidates, the rejections."""
 
-    upload: Upload
+    upload: Document
     cluster: str
     params: Sequence[str]
     defaults: Sequence[str]
@@ -180,10 +180,12 @@ class InstanceProbe:
 
 @dataclass(frozen=True)
 class CapacityJob:
-    """How many more instances of `probe` fit in a kept (compressed) document with `placements`
-    applied, at most `limit`, computed for at most `budget` seconds."""
+    """How many more instances of `probe` fit in a document for `cluster` with `placements`
+    applied (the kept state), or as it is (a caller's what-if, no placements), at most `limit`,
+    computed for at most `budget` seconds."""
 
-    document: bytes
+    document: Document
+    cluster: str
     placements: tuple[Placement, ...]
     probe: InstanceProbe
     params: Sequence[str]
@@ -193,12 +195,13 @@ class CapacityJob:
 
     @property
     def size(self) -> int:
-        return len(self.document)
+        return self.document.size
 
     def run(self, after: Afterwards) -> Reported:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
-        doc, c = read_state(unpack_document(self.document), self.placements, options, after)
+        data = self.document.unpack()[0]
+        doc, c = read_state(data, self.placements, options, self.cluster, after)
         shape = self.probe
         disks = [Disk(size=size, spindles=spindles) for size, spindles in shape.disks]
         req = probe_request(

@@ -9,11 +9,24 @@ import zlib
 import pytest
 
 from app.service import jobs
-from app.service.jobs import Afterwards, Crashed, Decided, DecideJob, Rejected, execute
-from app.service.upload import Upload, unpack_document
+from app.service.jobs import (
+    Afterwards,
+    CapacityJob,
+    Crashed,
+    Decided,
+    DecideJob,
+    ExplainJob,
+    InstanceProbe,
+    Rejected,
+    Reported,
+    execute,
+)
+from app.service.upload import KeptDocument, Upload, unpack_document
 from tests.api.fakes import document, fake_answer
+from tests.support import docs as d
 
 LIMIT = 1 << 20
+CLUSTER = "cluster.example.com"  # the name tests.support.docs documents carry
 
 
 def _decide(
@@ -103,3 +116,16 @@ def test_decide_document_of_another_cluster_refused_before_the_engine_runs():
 
 def test_decide_document_naming_no_cluster_taken_as_the_requests():
     assert isinstance(_decide(document(""), [], keep_max=0, cluster="c1"), Decided)
+
+
+@pytest.mark.parametrize("pack", [lambda d: zlib.compress(d, 1), gzip.compress])
+def test_kept_document_read_as_an_upload_with_its_real_size(pack):
+    doc = d.encode(d.document({f"n{i}": d.node() for i in range(40)}))
+    kept = KeptDocument(pack(doc), len(doc))
+    probe = InstanceProbe(512, 1, "plain", ((1024, None),))
+    counted = CapacityJob(kept, CLUSTER, (), probe, [], [], 10, 1.0)
+    explained = ExplainJob(kept, CLUSTER, [], [], 3)
+    assert counted.size == explained.size == len(doc) > 4 * len(kept.content)  # the lane it runs in
+    for job in (counted, explained):
+        assert isinstance(execute(job, Afterwards()), Reported)
+    assert execute(CapacityJob(kept, "c2", (), probe, [], [], 10, 1.0), Afterwards()).status == 403
