@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ class Fleet:
     tokens: dict[str, str]
     docs: dict[str, dict[str, Any]]  # the last document posted per cluster
     failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # cluster: (decision id, info)
+    failed_docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # their documents
 
 
 def _post(client: httpx.Client, doc: dict[str, Any], token: str) -> tuple[str, dict[str, Any]]:
@@ -76,6 +78,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
                     decision, answer = _post(client, huge, found.tokens[name])
                     assert answer["success"] is False
                     found.failures[name] = (decision, answer["info"])
+                    found.failed_docs[name] = huge
                 found.docs[name] = doc
             client.post("/admin/clusters", json={"name": NEVER_ASKED}, headers=admin)
         yield found
@@ -135,7 +138,8 @@ def test_admin_fleet_cluster_decision(page: Any, fleet: Fleet) -> None:
         row = page.locator("#fleet tbody tr", has_text=spec.cluster_name)
         cells = row.locator("td")
         assert cells.nth(2).inner_text() == str(spec.nodes)
-        assert cells.nth(3).inner_text() == str(len(fleet.docs[spec.cluster_name]["instances"]))
+        placed = 0 if spec.cluster_name in fleet.failures else 1  # the state has the last one created
+        assert cells.nth(3).inner_text() == str(len(fleet.docs[spec.cluster_name]["instances"]) + placed)
         assert cells.nth(4).inner_text() == str(spec.groups)
         assert cells.nth(7).inner_text() == ("3" if spec.cluster_name == "alpha.example.com" else "4")
     beta_row = page.locator("#fleet tbody tr", has_text="beta.example.com")
@@ -170,11 +174,30 @@ def test_admin_fleet_cluster_decision(page: Any, fleet: Fleet) -> None:
     page.wait_for_url(f"**/ui/decisions/{decision}")
     assert page.locator("pre.info-text").inner_text() == info
     assert page.locator(".badge.failed").count() == 1
+    _explain_again(page, fleet, "beta.example.com", decision)
     page.screenshot(path=str(ARTEFACTS / "decision.png"), full_page=True)
     with page.expect_download() as download:
         page.click("text=download")
     path = download.value.path()
     assert json.loads(Path(path).read_text())["request"]["memory"] == 64 * 1024 * 1024
+
+
+def _explain_again(page: Any, fleet: Fleet, name: str, decision: str) -> None:
+    """Re-run explain from the decision page: the counts shown are the explain API's."""
+    page.click("form.rerun button")
+    page.wait_for_url(f"**/ui/decisions/{decision}/explain")
+    doc = fleet.failed_docs[name]
+    response = httpx.post(
+        f"{fleet.url}/clusters/{name}/explain",
+        content=json.dumps(doc),
+        headers={"Authorization": f"Bearer {fleet.tokens[name]}"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    nodes = response.json()["rejected"][doc["request"]["name"]]["nodes"]
+    code, count = Counter(r["code"] for r in nodes.values() if r["code"]).most_common(1)[0]
+    assert page.locator(f"table.counts tr[data-code='{code}'] td.count").inner_text() == str(count)
+    assert page.locator("form.rerun button").inner_text() == "Re-run explain"
 
 
 def test_cluster_token_sees_only_its_cluster(page: Any, fleet: Fleet) -> None:
