@@ -270,8 +270,10 @@ class StateRefPublic(BaseModel):
         description="kept: the cluster's last document with its last decision applied; document: "
         "the request's own document (what-if)"
     )
-    decision_id: str | None = Field(description="The decision whose input document is the state used")
-    updated: datetime | None = Field(description="When that decision was made")
+    decision_id: str | None = Field(
+        description="The decision whose input document is the state used (null for a what-if)"
+    )
+    updated: datetime | None = Field(description="When that decision was made (null for a what-if)")
 
 
 class CapacityPublic(BaseModel):
