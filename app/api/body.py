@@ -5,13 +5,17 @@ compressed megabytes instead of tens of plain ones is most of what a large reque
 from __future__ import annotations
 
 import zlib
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
+import anyio.to_thread
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.api.errors import ApiError
 from app.service.upload import Upload
 
+M = TypeVar("M", bound=BaseModel)
 HEAD_BYTES = 64 << 10  # unpacked here: where the cluster's name is looked for (peek_cluster_name)
 
 
@@ -33,6 +37,20 @@ async def read_body(request: Request, limit: int, what: str = "the document") ->
             raise _too_large(what, limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_model(request: Request, model: type[M], limit: int) -> M:
+    """A JSON body (at most `limit` bytes) validated as `model` off the event loop; 422 naming
+    the fields at fault (`body.<field>`), as FastAPI's own body parameters have it."""
+    data = await read_body(request, limit)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise ApiError(415, "unsupported_encoding", f"Content-Encoding {encoding!r}: send plain JSON")
+    try:
+        return await anyio.to_thread.run_sync(model.model_validate_json, data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        raise RequestValidationError([e | {"loc": ("body", *e["loc"])} for e in errors]) from None
 
 
 class Received(NamedTuple):

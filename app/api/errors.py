@@ -114,7 +114,7 @@ async def _store_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, 503, "store_unavailable", "the database did not answer")
 
 
-def _from_engine(exc: EngineError) -> ApiError:
+def engine_error(exc: EngineError) -> ApiError:
     """The API error for an engine run that gave no result."""
     if isinstance(exc, InputRejected):
         rejected = exc.rejected
@@ -133,7 +133,7 @@ def _from_engine(exc: EngineError) -> ApiError:
 
 async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, EngineError)
-    return await _api_error(request, _from_engine(exc))
+    return await _api_error(request, engine_error(exc))
 
 
 async def _wrong_cluster(request: Request, exc: Exception) -> JSONResponse:

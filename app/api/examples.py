@@ -369,6 +369,8 @@ CAPACITY_REQUEST: dict[str, Any] = {
     "instance": {"memory": 4096, "vcpus": 2, "disk_template": "drbd", "disks": [{"size": 20480}]},
     "max": 1000,
 }
+# The same count in a document of the caller's own (what-if).
+CAPACITY_WHAT_IF: dict[str, Any] = CAPACITY_REQUEST | {"document": ALLOCATE_REQUEST}
 _STOP: dict[str, Any] = {
     "code": "FailMem",
     "reason": "memory (incl. N+1 reservation)",
@@ -377,7 +379,7 @@ _STOP: dict[str, Any] = {
 # CAPACITY_REQUEST in the state of ALLOCATE_REQUEST.
 CAPACITY: dict[str, Any] = {
     "cluster": "cluster1.example.com",
-    "state": {"decision_id": DECISION["id"], "updated": WHEN},
+    "state": {"source": "kept", "decision_id": DECISION["id"], "updated": WHEN},
     "instance": {
         "memory": 4096,
         "vcpus": 2,

@@ -11,6 +11,7 @@ from app.api.routes import (
     clusters,
     console,
     console_auth,
+    console_explain,
     decisions,
     docs,
     explain,
@@ -32,3 +33,4 @@ api_router.include_router(health.router)
 api_router.include_router(docs.router)
 api_router.include_router(console_auth.router)
 api_router.include_router(console.router)
+api_router.include_router(console_explain.router)

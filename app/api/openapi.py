@@ -1,6 +1,6 @@
-"""The OpenAPI document: FastAPI's, plus the iallocator input document's schema (from the protocol
-models) for POST /allocate, whose body the route reads as raw bytes, and the schemas of the bodies
-routes read themselves (app.api.json_body), filed under components."""
+"""The OpenAPI document: FastAPI's, plus the schemas of the bodies routes read themselves: the
+iallocator input document (from the protocol models) for POST /allocate, the capacity request,
+and those read with app.api.json_body, filed under components."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.api.schemas import CapacityRequest
 from app.protocol import InputDocument
+
+# Bodies the routes read and validate themselves (size-limited): their schemas by hand.
+READ_BY_HAND = (InputDocument, CapacityRequest)
 
 _ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
 _VALIDATION_ERROR = {"description": "validation error", "content": _ERROR_BODY}
@@ -44,10 +48,13 @@ def install_openapi(app: FastAPI) -> None:
             schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
-            document = InputDocument.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(document.pop("$defs", {}))
-            components["InputDocument"] = document
+            for model in READ_BY_HAND:
+                document = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(document.pop("$defs", {}))
+                components[model.__name__] = document
+            what_if = components["CapacityRequest"]["properties"]["document"]["anyOf"]
+            what_if[0] = {"$ref": "#/components/schemas/InputDocument"}
             _file_body_schemas(schema["paths"], components)
             body = schema["paths"]["/allocate"]["post"]["requestBody"]["content"]["application/json"]
             body["schema"] = {"$ref": "#/components/schemas/InputDocument"}

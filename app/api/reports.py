@@ -11,7 +11,9 @@ from app.api.deps import Service
 from app.api.errors import ApiError
 from app.engine import Placement
 from app.service.jobs import GroupsJob, InstanceProbe, Reported
+from app.service.upload import KeptDocument
 from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster
+from app.store.decisions import document_size
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ class LastState:
     policy: ClusterPolicy
     decision_id: str
     updated: datetime
-    document: bytes  # compressed (unpack_document)
+    document: KeptDocument
     placements: tuple[Placement, ...]
 
 
@@ -53,8 +55,10 @@ def last_state(service: Service, name: str) -> LastState:
                 f"the last document of {name!r} was not kept (IALLOCD_STORE_DOCUMENTS is off, or it was "
                 "larger than IALLOCD_DOCUMENT_MAX_BYTES)",
             )
+        size = document_size(state.decision_id, session=session) or len(state.document)  # purged: a guess
         done = tuple((str(i), list(nodes)) for i, nodes in state.placements or ())
-        return LastState(cluster_policy(cluster), state.decision_id, state.updated, state.document, done)
+        kept = KeptDocument(state.document, size)
+        return LastState(cluster_policy(cluster), state.decision_id, state.updated, kept, done)
 
 
 def observe(service: Service, what: str, name: str, result: Reported) -> None:

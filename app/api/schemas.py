@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from app.api import examples
 from app.protocol import IallocatorResponse
@@ -283,11 +283,21 @@ class InstanceShape(BaseModel):
     )
 
 
+# A document the engine process parses: the API only sees a JSON object (app.api.openapi
+# documents it as the InputDocument it is).
+DocumentObject = Annotated[dict[str, Any], WithJsonSchema({"type": "object", "title": "InputDocument"})]
+
+
 class CapacityRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.CAPACITY_REQUEST]})
 
     instance: InstanceShape
     max: int | None = Field(None, ge=1, le=MAX_COUNT, description="Stop counting at this many (default 1000)")
+    document: DocumentObject | None = Field(
+        None,
+        description="What-if: count in this iallocator input document (as POST /allocate takes; "
+        "its request is ignored) instead of the cluster's kept state",
+    )
 
 
 class InstanceShapePublic(InstanceShape):
@@ -311,12 +321,19 @@ class GroupCapacityPublic(BaseModel):
 
 
 class StateRefPublic(BaseModel):
-    decision_id: str = Field(description="The decision whose input document is the state used")
-    updated: datetime
+    source: Literal["kept", "document"] = Field(
+        description="kept: the cluster's last document with its last decision applied; document: "
+        "the request's own document (what-if)"
+    )
+    decision_id: str | None = Field(
+        description="The decision whose input document is the state used (null for a what-if)"
+    )
+    updated: datetime | None = Field(description="When that decision was made (null for a what-if)")
 
 
 class CapacityPublic(BaseModel):
-    """How many more instances of a shape fit in the cluster's last known state (hspace)."""
+    """How many more instances of a shape fit in the cluster's last known state, or in the
+    document given (hspace)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [examples.CAPACITY]})
 

@@ -74,12 +74,17 @@ def read_request(
 
 
 def read_state(
-    data: bytes, done: Sequence[Placement], options: EngineOptions, retain: list[object] | None
+    data: bytes,
+    done: Sequence[Placement],
+    options: EngineOptions,
+    cluster: str | None,
+    retain: list[object] | None,
 ) -> tuple[ClusterDocument, Cluster]:
-    """A kept cluster state: its last document (any cluster) with its last decision's
-    placements applied, as Ganeti has it once that decision is carried out."""
-    doc, c = read_request(data, options, None, retain)
-    apply_placements(c, doc.request, list(done))
+    """A cluster state: a document for `cluster` (None: any) with a decision's placements
+    applied, as Ganeti has it once that decision is carried out (none: the document as it is)."""
+    doc, c = read_request(data, options, cluster, retain)
+    if done:
+        apply_placements(c, doc.request, list(done))
     return doc, c
 
 

@@ -33,7 +33,7 @@ from app.protocol.request import AllocateRequest, DiskTemplate
 from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request, read_state
 from app.service.memory import release_memory
 from app.service.params import engine_options
-from app.service.upload import BodyError, Upload, unpack_document
+from app.service.upload import BodyError, Document, Upload
 
 R = TypeVar("R", covariant=True)
 
@@ -146,10 +146,10 @@ class DecideJob:
 
 @dataclass(frozen=True)
 class ExplainJob:
-    """Run an uploaded request for `cluster` without deciding: its answer, the `top` best
-    candidates (per instance placed or moved), the rejections."""
+    """Run a request (uploaded, or a decision's kept document) for `cluster` without deciding:
+    its answer, the `top` best candidates (per instance placed or moved), the rejections."""
 
-    upload: Upload
+    upload: Document
     cluster: str
     params: Sequence[str]
     defaults: Sequence[str]
@@ -196,10 +196,12 @@ class InstanceProbe:
 
 @dataclass(frozen=True)
 class CapacityJob:
-    """How many more instances of `probe` fit in a kept (compressed) document with `placements`
-    applied, at most `limit`, computed for at most `budget` seconds."""
+    """How many more instances of `probe` fit in a document for `cluster` with `placements`
+    applied (the kept state), or as it is (a caller's what-if, no placements), at most `limit`,
+    computed for at most `budget` seconds."""
 
-    document: bytes
+    document: Document
+    cluster: str
     placements: tuple[Placement, ...]
     probe: InstanceProbe
     params: Sequence[str]
@@ -209,12 +211,12 @@ class CapacityJob:
 
     @property
     def size(self) -> int:
-        return len(self.document)
+        return self.document.size
 
     def run(self, after: Afterwards) -> Reported:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
-        doc, c = read_state(unpack_document(self.document), self.placements, options, after)
+        doc, c = read_state(self.document.unpack()[0], self.placements, options, self.cluster, after)
         body = _room(c, self.probe.request(), options, self.limit, self.budget) | {"warnings": warnings}
         return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
 
@@ -225,7 +227,7 @@ class GroupsJob:
     many more of its standard instance fit (at most `limit`, in `budget` seconds in all), its
     N+1 failures, its offline and drained nodes; and the room for `probe`, if given."""
 
-    document: bytes
+    document: Document
     placements: tuple[Placement, ...]
     params: Sequence[str]
     defaults: Sequence[str]
@@ -235,12 +237,12 @@ class GroupsJob:
 
     @property
     def size(self) -> int:
-        return len(self.document)
+        return self.document.size
 
     def run(self, after: Afterwards) -> Reported:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
-        doc, c = read_state(unpack_document(self.document), self.placements, options, after)
+        doc, c = read_state(self.document.unpack()[0], self.placements, options, None, after)
         share = self.budget / 2 if self.probe is not None else self.budget
         summary = {g.name: g.model_dump() for g in summarize(doc, c).groups}
         unavailable = _unavailable(doc)

@@ -63,6 +63,22 @@ def unpack_document(kept: bytes) -> bytes:
     return zlib.decompress(kept, 32 + zlib.MAX_WBITS)  # 32: either header
 
 
+@dataclass(frozen=True)
+class KeptDocument:
+    """A document the service kept (`unpack_document`), `size` bytes once unpacked: what an
+    engine job reads as it reads an `Upload`."""
+
+    content: bytes
+    size: int
+
+    def unpack(self) -> tuple[bytes, bytes | None]:
+        return unpack_document(self.content), self.content
+
+
+# What an engine job reads its document from.
+Document = Upload | KeptDocument
+
+
 # A JSON string, or one of the brackets that open and close nested values.
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]]')
 _KEY_END = re.compile(rb"\s*:\s*")

@@ -162,3 +162,9 @@ def purge_decisions(*, older_than: datetime, session: Session) -> int:
     result = session.execute(delete(Decision).where(Decision.created < older_than), execution_options=bulk)
     session.commit()
     return int(getattr(result, "rowcount", 0))
+
+
+def document_size(decision_id: str, *, session: Session) -> int | None:
+    """The size of a decision's input document, unpacked (None: no such decision, e.g. purged)."""
+    size: int | None = session.scalar(select(Decision.document_size).where(Decision.id == decision_id))
+    return size

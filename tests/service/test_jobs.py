@@ -12,11 +12,24 @@ import pytest
 from app.api import examples
 from app.api.schemas import ExplainPublic
 from app.service import jobs
-from app.service.jobs import Afterwards, Crashed, Decided, DecideJob, Rejected, execute
-from app.service.upload import Upload, unpack_document
+from app.service.jobs import (
+    Afterwards,
+    CapacityJob,
+    Crashed,
+    Decided,
+    DecideJob,
+    ExplainJob,
+    InstanceProbe,
+    Rejected,
+    Reported,
+    execute,
+)
+from app.service.upload import KeptDocument, Upload, unpack_document
 from tests.api.fakes import document, fake_answer
+from tests.support import docs as d
 
 LIMIT = 1 << 20
+CLUSTER = "cluster.example.com"  # the name tests.support.docs documents carry
 
 
 def _decide(
@@ -116,3 +129,16 @@ def test_explain_job_of_a_move_picklable_with_its_moves():
     body = pickle.loads(pickle.dumps(result)).body
     assert [m["candidates"][0]["nodes"] for m in body["moves"]] == [body["answer"]["result"][0][0][2]]
     assert ExplainPublic.model_validate(body).model_dump() == body
+
+
+@pytest.mark.parametrize("pack", [lambda d: zlib.compress(d, 1), gzip.compress])
+def test_kept_document_read_as_an_upload_with_its_real_size(pack):
+    doc = d.encode(d.document({f"n{i}": d.node() for i in range(40)}))
+    kept = KeptDocument(pack(doc), len(doc))
+    probe = InstanceProbe(512, 1, "plain", ((1024, None),))
+    counted = CapacityJob(kept, CLUSTER, (), probe, [], [], 10, 1.0)
+    explained = ExplainJob(kept, CLUSTER, [], [], 3)
+    assert counted.size == explained.size == len(doc) > 4 * len(kept.content)  # the lane it runs in
+    for job in (counted, explained):
+        assert isinstance(execute(job, Afterwards()), Reported)
+    assert execute(CapacityJob(kept, "c2", (), probe, [], [], 10, 1.0), Afterwards()).status == 403

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from app.api.console.charts import mib, shorten
+from app.api.console.explained import cell
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -20,6 +21,7 @@ CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'no
 templates = Jinja2Templates(directory=TEMPLATES)
 templates.env.filters["mib"] = mib
 templates.env.filters["shorten"] = shorten
+templates.env.filters["cell"] = cell
 
 
 class ConsoleError(Exception):

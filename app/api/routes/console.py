@@ -1,5 +1,6 @@
-"""The console's pages: the fleet, one cluster, one decision and its input document. A cluster's
-session sees its own cluster only; anything else is reported missing (404), never shown."""
+"""The console's pages: the fleet, one cluster, one decision and its input document (its explanation:
+`console_explain`). A cluster's session sees its own cluster only; anything else is reported
+missing (404), never shown."""
 
 from __future__ import annotations
 
@@ -200,11 +201,18 @@ async def cluster_groups(
     return page(request, "cluster_groups.html", pending=False, **_groups_context(view, report, note))
 
 
-def _visible_decision(decision: Decision | None, user: Principal, decision_id: str) -> Decision:
+def visible_decision(decision: Decision | None, user: Principal, decision_id: str) -> Decision:
+    """`decision`, if the operator may see it; ConsoleError 404 otherwise."""
     # As the API: another cluster's decision is missing, not forbidden.
     if decision is None or not user.may_see(decision.cluster):
         raise ConsoleError(404, f"no decision {decision_id!r}")
     return decision
+
+
+def decision_view(request: Request, decision: Decision, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    """The decision page; `extra`: its explanation (`explained`) or why there is none (`failure`)."""
+    when = age(decision.created, datetime.now(UTC))
+    return page(request, "decision.html", status_code, d=decision, age=when, **extra)
 
 
 @router.get("/ui/decisions/{decision_id}")
@@ -212,15 +220,16 @@ def decision_page(
     decision_id: str, request: Request, user: ConsoleUserDep, session: SessionDep
 ) -> HTMLResponse:
     """One decision: what was asked, what was answered, and why."""
-    decision = _visible_decision(get_decision(decision_id, session=session), user, decision_id)
-    return page(request, "decision.html", d=decision, age=age(decision.created, datetime.now(UTC)))
+    return decision_view(
+        request, visible_decision(get_decision(decision_id, session=session), user, decision_id)
+    )
 
 
 @router.get("/ui/decisions/{decision_id}/document")
 def decision_document(decision_id: str, user: ConsoleUserDep, session: SessionDep) -> Response:
     """The decision's input document, as a download."""
     found = get_decision(decision_id, session=session, with_document=True)
-    decision = _visible_decision(found, user, decision_id)
+    decision = visible_decision(found, user, decision_id)
     if decision.document is None:
         raise ConsoleError(404, "the document was not kept (size cap, retention or settings)")
     filename = f"{decision.cluster}-{decision.id}.json"

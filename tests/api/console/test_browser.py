@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ class Fleet:
     tokens: dict[str, str]
     docs: dict[str, dict[str, Any]]  # the last document posted per cluster
     failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # cluster: (decision id, info)
+    failed_docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # their documents
 
 
 def _post(client: httpx.Client, doc: dict[str, Any], token: str) -> tuple[str, dict[str, Any]]:
@@ -86,6 +88,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
                     assert answer["success"] is False
                     last = huge  # nothing to apply
                     found.failures[name] = (decision, answer["info"])
+                    found.failed_docs[name] = huge
                 found.docs[name] = last
             client.post("/admin/clusters", json={"name": NEVER_ASKED}, headers=admin)
         yield found
@@ -189,11 +192,30 @@ def test_admin_fleet_cluster_decision(page: Any, fleet: Fleet) -> None:
     page.wait_for_url(f"**/ui/decisions/{decision}")
     assert page.locator("pre.info-text").inner_text() == info
     assert page.locator(".badge.failed").count() == 1
+    _explain_again(page, fleet, "beta.example.com", decision)
     page.screenshot(path=str(ARTEFACTS / "decision.png"), full_page=True)
     with page.expect_download() as download:
         page.click("text=download")
     path = download.value.path()
     assert json.loads(Path(path).read_text())["request"]["memory"] == 64 * 1024 * 1024
+
+
+def _explain_again(page: Any, fleet: Fleet, name: str, decision: str) -> None:
+    """Re-run explain from the decision page: the counts shown are the explain API's."""
+    page.click("form.rerun button")
+    page.wait_for_url(f"**/ui/decisions/{decision}/explain")
+    doc = fleet.failed_docs[name]
+    response = httpx.post(
+        f"{fleet.url}/clusters/{name}/explain",
+        content=json.dumps(doc),
+        headers={"Authorization": f"Bearer {fleet.tokens[name]}"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    nodes = response.json()["rejected"][doc["request"]["name"]]["nodes"]
+    code, count = Counter(r["code"] for r in nodes.values() if r["code"]).most_common(1)[0]
+    assert page.locator(f"table.counts tr[data-code='{code}'] td.count").inner_text() == str(count)
+    assert page.locator("form.rerun button").inner_text() == "Re-run explain"
 
 
 def test_cluster_token_sees_only_its_cluster(page: Any, fleet: Fleet) -> None:

@@ -135,3 +135,77 @@ async def test_capacity_auth_unknown_cluster_and_bad_input(real):
     assert (param.status_code, param.json()["error"]) == (400, "bad_parameter")
     metrics = (await real.get("/metrics")).text
     assert 'iallocd_engine_duration_seconds_count{request_type="capacity"} 1.0' in metrics
+
+
+SIX_NODES = {f"n{i}": d.node(memory=10 * GIB) for i in range(1, 7)}
+
+
+async def test_capacity_what_if_counts_in_the_document_given(real):
+    c = await register(real, CLUSTER, params=["--no-capacity-checks"])
+    await _allocate(real, c, d.document(THREE_NODES))
+    kept = (await _capacity(real, c, PLAIN_4G)).json()
+    response = await _capacity(real, c, PLAIN_4G, document=d.document(SIX_NODES))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["state"] == {"source": "document", "decision_id": None, "updated": None}
+    assert kept["state"]["source"] == "kept"
+    assert (kept["count"], body["count"]) == (6, 12)  # two per node of 10 GiB
+    cluster = (await real.get(f"/clusters/{CLUSTER}", headers=c.headers)).json()
+    assert cluster["decisions"] == 1  # a what-if decides nothing
+
+
+async def test_capacity_what_if_needs_no_kept_state_and_takes_a_nameless_document(real):
+    c = await register(real, CLUSTER, params=["--no-capacity-checks"])
+    nameless = {k: v for k, v in d.document(THREE_NODES).items() if k != "cluster_name"}
+    for doc in (d.document(THREE_NODES), nameless):
+        response = await _capacity(real, c, PLAIN_4G, document=doc)
+        assert response.status_code == 200, response.text
+        assert response.json()["count"] == 6
+
+
+async def test_capacity_what_if_for_another_cluster_403(real):
+    c = await register(real, CLUSTER)
+    theirs = d.document(THREE_NODES) | {"cluster_name": "x.org"}
+    response = await _capacity(real, c, PLAIN_4G, document=theirs)
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": "forbidden",
+        "detail": "the document is for 'x.org', not 'cluster.example.com'",
+    }
+
+
+async def test_capacity_body_over_limit_413_and_token_checked_before_reading(serve):
+    async with serve(answer=answer, max_body_bytes=2000) as client:
+        c = await register(client, CLUSTER)
+        url = f"/clusters/{CLUSTER}/capacity"
+        big = {"instance": PLAIN_4G, "document": d.document(SIX_NODES)}
+        response = await client.post(url, json=big, headers=c.headers)
+        assert (response.status_code, response.json()["error"]) == (413, "too_large")
+        for headers in ({}, {"Authorization": "Bearer iad_unknown"}):
+            assert (await client.post(url, json=big, headers=headers)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("document", "status", "loc"),
+    [
+        (5, 422, "body.document"),
+        ({"nodes": "none"}, 400, "body.document.request"),
+        (d.document(THREE_NODES) | {"nodes": {"n1": {"group": "x"}}}, 400, "body.document.nodes.n1.offline"),
+    ],
+)
+async def test_capacity_bad_what_if_document_names_the_field(real, document, status, loc):
+    c = await register(real, CLUSTER)
+    response = await _capacity(real, c, PLAIN_4G, document=document)
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert [x["loc"] for x in detail] == [loc], detail
+
+
+async def test_capacity_body_not_json_or_compressed(real):
+    c = await register(real, CLUSTER)
+    url = f"/clusters/{CLUSTER}/capacity"
+    broken = await real.post(url, content=b"{", headers=c.headers)
+    assert (broken.status_code, broken.json()["error"]) == (422, "validation_error")
+    assert broken.json()["detail"][0]["loc"] == "body"
+    gzipped = await real.post(url, content=b"x", headers=c.headers | {"Content-Encoding": "gzip"})
+    assert (gzipped.status_code, gzipped.json()["error"]) == (415, "unsupported_encoding")
