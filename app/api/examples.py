@@ -430,7 +430,7 @@ _STD_ROOM: dict[str, Any] = {
 }
 GROUPS: dict[str, Any] = {
     "cluster": "cluster1.example.com",
-    "state": {"decision_id": DECISION["id"], "updated": WHEN},
+    "state": {"source": "kept", "decision_id": DECISION["id"], "updated": WHEN},
     "nodes": 3,
     "instances": 1,
     "groups": [

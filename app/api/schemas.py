@@ -331,27 +331,6 @@ class StateRefPublic(BaseModel):
     updated: datetime | None = Field(description="When that decision was made (null for a what-if)")
 
 
-class CapacityPublic(BaseModel):
-    """How many more instances of a shape fit in the cluster's last known state, or in the
-    document given (hspace)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.CAPACITY]})
-
-    cluster: str
-    state: StateRefPublic
-    instance: InstanceShapePublic
-    count: int = Field(description="Instances placed one after another until one failed")
-    capped: bool = Field(description="The count stopped before a failure: at least this many fit")
-    capped_by: Literal["max", "time"] | None = Field(description="The `max` given, or the time allowed")
-    max: int
-    stop: StopPublic | None = Field(description="Why no more fit, over all groups (null when capped)")
-    info: str = Field(description="The failed placement's answer (empty when capped)")
-    groups: list[GroupCapacityPublic]
-    score_before: float | None = Field(description="Cluster score now (lower is better)")
-    score_after: float | None = Field(description="Cluster score with every instance counted placed")
-    warnings: list[str] = Field(description="Parameters the engine ignored")
-
-
 class RoomPublic(BaseModel):
     """How many more instances of one shape fit (hspace), and what runs out."""
 
@@ -364,6 +343,18 @@ class RoomPublic(BaseModel):
     groups: list[GroupCapacityPublic]
     score_before: float | None = Field(description="Cluster score now (lower is better)")
     score_after: float | None = Field(description="Cluster score with every instance counted placed")
+
+
+class CapacityPublic(RoomPublic):
+    """How many more instances of a shape fit in the cluster's last known state, or in the
+    document given (hspace)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CAPACITY]})
+
+    cluster: str
+    state: StateRefPublic
+    max: int = Field(description="The count's limit")
+    warnings: list[str] = Field(description="Parameters the engine ignored")
 
 
 class N1FailurePublic(BaseModel):

@@ -42,5 +42,5 @@ async def groups(
     if memory is not None:
         probe = InstanceProbe(memory, vcpus, disk_template, ((disk, None),) * disks)
     result = await groups_report(service, name, state, list(params or []), max, probe)
-    where = {"decision_id": state.decision_id, "updated": state.updated}
+    where = {"source": "kept", "decision_id": state.decision_id, "updated": state.updated}
     return GroupsPublic.model_validate(result.body | {"cluster": name, "state": where})
