@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The candidate columns shown first, in this order; any others follow.
-CANDIDATE_COLUMNS = ("instance", "nodes", "group", "score", "global_n1")
+CANDIDATE_COLUMNS = ("instance", "kind", "nodes", "group", "score", "global_n1")
 _KNOWN_REJECTIONS = {"nodes", "secondary", "global_n1", "global_n1_candidates"}
-_KNOWN_BODY = {"request_type", "answer", "candidates", "rejected", "warnings"}
+_KNOWN_BODY = {"request_type", "answer", "candidates", "rejected", "warnings", "moves"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class InstanceExplained:
     global_n1: int = 0
     global_n1_candidates: list[dict[str, Any]] = field(default_factory=list)
     more: dict[str, Any] = field(default_factory=dict)  # rejection fields not known here
+    move: dict[str, Any] | None = None  # for a move request: mode, moved, attempts, error, why, ...
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,12 @@ def explained(body: dict[str, Any]) -> Explained:
     for cand in candidates:
         name = str(cand.get("instance", ""))
         per.setdefault(name, InstanceExplained(name)).candidates.append(cand)
+    for move in body.get("moves") or []:  # relocate, node-evacuate, change-group, multi-evacuate
+        name = str(move.get("instance", ""))
+        moved = per.setdefault(name, InstanceExplained(name))
+        moved.candidates += list(move.get("candidates") or [])
+        candidates = candidates + list(move.get("candidates") or [])
+        moved.move = {k: v for k, v in move.items() if k not in ("instance", "candidates")}
     every = candidates + [c for i in per.values() for c in i.global_n1_candidates]
     more = {k: v for k, v in body.items() if k not in _KNOWN_BODY}
     return Explained(

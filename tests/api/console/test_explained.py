@@ -58,3 +58,15 @@ def test_cell():
         "a, 1",
         "a: 1, 2",
     ]
+
+
+def test_moves_shown_per_instance_with_their_candidates():
+    from app.api.examples import EXPLAIN_EVACUATE
+
+    view = explained(EXPLAIN_EVACUATE)
+    assert "moves" not in view.more
+    (moved,) = [i for i in view.instances if i.move is not None]
+    first = EXPLAIN_EVACUATE["moves"][0]
+    assert moved.instance == first["instance"] and moved.move["mode"] == first["mode"]
+    assert moved.candidates[: len(first["candidates"])] == first["candidates"]
+    assert view.columns[:3] == ["instance", "kind", "nodes"]

@@ -149,3 +149,21 @@ async def test_engine_refusal_and_deleted_cluster_shown_on_the_page(real):
     assert (await real.delete(f"/admin/clusters/{CLUSTER}", headers=ADMIN)).status_code == 204
     gone = await real.post(url, headers=ORIGIN)
     assert gone.status_code == 404 and f"no cluster {CLUSTER!r}" in gone.text.replace("&#39;", "'")
+
+
+async def test_evacuation_decision_explained_per_instance_moved(real):
+    c = await register(real, CLUSTER)
+    nodes = {f"n{i}": d.node() for i in range(1, 5)}
+    instances = {"i1": d.instance(["n1", "n2"], template="drbd", memory=1024)}
+    doc = d.document(
+        nodes, instances, {"type": "node-evacuate", "instances": ["i1"], "evac_mode": "secondary-only"}
+    )
+    decision = await _decide(real, c, doc)
+    await log_in(real, c.token)
+    html = (await real.post(f"/ui/decisions/{decision}/explain", headers=ORIGIN)).text
+    api = await _api_explain(real, c, doc)
+    (move,) = api["moves"]
+    first = move["candidates"][0]
+    text = _text(html)
+    assert "mode secondary-only" in text and "moved" in text and ">moves<" not in html
+    assert f"{first['kind']} {', '.join(first['nodes'])}" in text  # the chosen move, first row
