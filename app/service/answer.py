@@ -7,19 +7,21 @@ The CLI and the service's decide job both call `answer`; neither knows anything 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from app.cluster import Cluster, build_cluster, summarize
-from app.engine import EngineOptions, Placement, apply_placements, placements, run_request
+from app.engine import EngineOptions, Placement, Reply, apply_placements, placements, run_request
 from app.protocol import ClusterDocument, dump_response, parse_document
 from app.protocol.summary import StateSummary
 from app.service.params import engine_options
 from app.store.records import DecisionFacts
 
 ENGINE_VERSION = "0.1.0"
+log = logging.getLogger(__name__)
 
 
 class WrongCluster(Exception):
@@ -108,8 +110,7 @@ def answer(
     doc, c = read_request(data, options, cluster, retain)
     state = c.copy()  # the engine may change `c`
     reply = run_request(c, doc.request, options)
-    done = placements(state, doc.request, reply)
-    apply_placements(state, doc.request, done)
+    summary, done = _applied(doc, state, reply, options)
     body = dump_response(reply.success, reply.info, reply.result) + b"\n"  # one line, as hail prints
     facts = DecisionFacts(
         request_type=doc.request.type,
@@ -124,4 +125,20 @@ def answer(
         document_sha256=hashlib.sha256(data).hexdigest(),
         warnings=warnings,
     )
-    return Outcome(body, doc.cluster_name, facts, summarize(doc, state), done)
+    return Outcome(body, doc.cluster_name, facts, summary, done)
+
+
+def _applied(
+    doc: ClusterDocument, state: Cluster, reply: Reply, options: EngineOptions
+) -> tuple[StateSummary, list[Placement]]:
+    """The state once `reply` is carried out, summed up, and its placements. The answer never
+    depends on this bookkeeping: should it fail, the state kept is the document as it came."""
+    try:
+        done = placements(state, doc.request, reply)
+        apply_placements(state, doc.request, done)
+        return summarize(doc, state), done
+    except Exception:  # a bug here must not cost Ganeti its answer
+        log.exception(
+            "the decision could not be applied to the kept state", extra={"cluster": doc.cluster_name}
+        )
+        return summarize(doc, build_cluster(doc, options.static_kvm_node_memory)), []

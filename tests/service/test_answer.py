@@ -10,6 +10,7 @@ import pytest
 
 from app.protocol import ClusterDocument
 from app.service.answer import WrongCluster, answer
+from tests.support import docs as d
 from tests.support.shared import TESTDATA
 
 # hail-invalid-reloc.json is refused before anything is built
@@ -56,3 +57,18 @@ def test_answer_document_of_another_cluster_refused_before_the_engine_runs():
     with pytest.raises(WrongCluster, match=f"the document is for {named!r}, not 'other'"):
         answer(data, cluster="other")
     assert answer(data, cluster=named).body == answer(data).body
+
+
+def test_answer_kept_when_applying_it_to_the_state_fails(monkeypatch, caplog):
+    from app.service import answer as module
+
+    def broken(*_args):
+        raise RuntimeError("bookkeeping bug")
+
+    data = d.encode(d.document({"n1": d.node(), "n2": d.node()}))
+    expected = module.answer(data).body
+    monkeypatch.setattr(module, "apply_placements", broken)
+    outcome = module.answer(data)
+    assert outcome.body == expected and outcome.placements == []
+    assert outcome.summary.instances == 0  # the document as it came
+    assert "could not be applied" in caplog.text
