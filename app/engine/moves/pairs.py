@@ -15,21 +15,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.cluster.model import NO_NODE, Cluster, FloatArray, IntArray
+from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, IntArray
 from app.engine.checks.failures import Fail
 from app.engine.moves.apply import failover, migration_allowed, replace_secondary
 from app.engine.moves.targets import without
 from app.engine.nodeops import primary_effect, restore, snapshot
-from app.engine.score.listscore import Change, ListScore, Seconds, last_lowest, near_lowest
-from app.engine.score.metrics import LOCATION_ROW, PEER_ROWS, component_values, score_of
-from app.engine.score.secondary import distinct, pair_secondaries, secondary_effect, secondary_values
+from app.engine.score.listscore import Change, ListScore, last_lowest, near_lowest
+from app.engine.score.metrics import LOCATION_ROW, component_values, score_of
+from app.engine.score.pairgrid import GridSecondaries, grid_locations, grid_secondaries, pair_grid
+from app.engine.score.secondary import secondary_effect
 
 STEPS = (
     "Changing secondary to new primary",
     "Failing over to new primary",
     "Changing secondary to final secondary",
 )
-PAIR_CHUNK = 65536
 
 
 @dataclass
@@ -50,33 +50,45 @@ def all_pairs(avail: IntArray) -> tuple[IntArray, IntArray]:
 
 
 def best_pair(c: Cluster, i: int, avail: IntArray, group: IntArray, force: bool) -> PairChoice:
-    """Search from the instance's current nodes (after any first failover)."""
-    pair_p, pair_s = all_pairs(avail)
+    """Search from the instance's current nodes (after any first failover). Pairs are kept
+    on the (primary, secondary) grid of `avail`: read row by row without the diagonal, it is
+    hail's order (`all_pairs`)."""
+    size = len(avail)
     insts = c.instances
-    own = {int(insts.pnode[i]), int(insts.snode[i])}
-    slow = np.isin(pair_p, list(own)) | np.isin(pair_s, list(own))
-    fail = np.zeros(len(pair_p), dtype=np.int64)
-    step = np.zeros(len(pair_p), dtype=np.int64)
-    scores = np.full(len(pair_p), np.inf)
-    exact = np.zeros(len(pair_p), dtype=bool)
-    for k in np.flatnonzero(slow):
-        step[k], fail[k], scores[k] = simulate_pair(c, i, int(pair_p[k]), int(pair_s[k]), group, force)
-        exact[k] = True
-    fast = np.flatnonzero(~slow)
-    if len(fast):
+    own = np.isin(avail, [int(insts.pnode[i]), int(insts.snode[i])])
+    pairs = ~np.eye(size, dtype=bool)
+    slow = (own[:, None] | own[None, :]) & pairs
+    ok = np.zeros((size, size), dtype=bool)
+    scores = np.full((size, size), np.inf)
+    exact = slow.copy()
+    failures: dict[tuple[int, int], tuple[int, int]] = {}
+    for a, b in zip(*np.nonzero(slow), strict=True):
+        step, fail, scores[a, b] = simulate_pair(c, i, int(avail[a]), int(avail[b]), group, force)
+        ok[a, b] = fail == 0
+        failures[int(a), int(b)] = (step, fail)
+    last = (size - 1, size - 2)
+    fast = pairs & ~slow
+    if fast.any():
         with without(c, i):
             ls = ListScore(c, group)
-            _fast_pairs(c, i, ls, pair_p, pair_s, fast, force, (fail, step, scores))
-            near = near_lowest(scores, (fail == 0) & ~exact)
+            grid = _fast_pairs(c, i, ls, avail, force)
+            if last not in failures:
+                failures[last] = grid.failure(*last)
+            grid.ok &= fast
+            ok |= grid.ok
+            np.copyto(scores, grid.scores, where=fast)
+            near = near_lowest(scores, grid.ok)
             if near.any():
-                changes = _final_changes(c, i, pair_p[near], pair_s[near])
-                scores[near] = ls.exact(changes, ls.map_delta(pair_p[near], insts.specs[i].excl_tags))
+                a, b = np.nonzero(near)
+                changes = _final_changes(c, i, avail[a], avail[b])
+                scores[near] = ls.exact(changes, ls.map_delta(avail[a], insts.specs[i].excl_tags))
                 exact |= near
-    pos = last_lowest(scores, (fail == 0) & exact)
+    pos = last_lowest(scores.ravel(), (ok & exact).ravel())  # the diagonal is never ok
     if pos is not None:
-        return PairChoice((int(pair_p[pos]), int(pair_s[pos])))
-    last = len(pair_p) - 1
-    return PairChoice(None, f"{STEPS[step[last]]}: {Fail(int(fail[last])).code}")
+        a, b = divmod(pos, size)
+        return PairChoice((int(avail[a]), int(avail[b])))
+    step, fail = failures[last]
+    return PairChoice(None, f"{STEPS[step]}: {Fail(fail).code}")
 
 
 def _first(codes: IntArray, more: IntArray, steps: IntArray, level: int) -> tuple[IntArray, IntArray]:
@@ -112,41 +124,40 @@ def _per_primary(c: Cluster, i: int, avail: IntArray, force: bool) -> tuple[IntA
     return _first(codes, back, steps, 1)
 
 
-def _fast_pairs(
-    c: Cluster,
-    i: int,
-    ls: ListScore,
-    pair_p: IntArray,
-    pair_s: IntArray,
-    sel: IntArray,
-    force: bool,
-    out: tuple[IntArray, IntArray, FloatArray],
-) -> None:
-    fail, step, scores = out
-    avail = distinct(pair_p[sel], len(c.nodes))[0]
+@dataclass
+class _Grid:
+    """The pairs of the grid (the diagonal is meaningless): which pass every step, their
+    approximate scores, and what the failures are made of."""
+
+    ok: BoolArray
+    scores: FloatArray
+    codes: IntArray  # per primary: the failure of the first two steps
+    steps: IntArray
+    secondaries: GridSecondaries
+
+    def failure(self, a: int, b: int) -> tuple[int, int]:
+        """(failing step, failure) of the pair (avail[a], avail[b])."""
+        if self.codes[a]:
+            return int(self.steps[a]), int(self.codes[a])
+        return 2, self.secondaries.failure(a, b)
+
+
+def _fast_pairs(c: Cluster, i: int, ls: ListScore, avail: IntArray, force: bool) -> _Grid:
+    """Every pair of `avail`, with the instance off its nodes."""
     codes, steps = _per_primary(c, i, avail, force)
-    where = np.searchsorted(avail, pair_p)
     p1 = int(c.instances.pnode[i])
     spec = c.instances.specs[i]
     forced = force or bool(c.nodes.offline[p1])
     # p as the final primary, the same for all its pairs but for the location score
-    first = Change(avail, component_values(primary_effect(c, avail, spec, True).fields))
-    map_p = ls.map_delta(avail, spec.excl_tags)
+    first = component_values(primary_effect(c, avail, spec, True).fields)
     # 3. ReplaceSecondary(s) with p as primary (re-adding p cannot fail: step 2 passed the
     #    same hard checks)
-    sec = pair_secondaries(c, pair_p[sel], pair_s[sel], spec, forced)
-    for lo in range(0, len(sel), PAIR_CHUNK):
-        block = slice(lo, lo + PAIR_CHUNK)
-        k = sel[block]
-        last, r_mem, fail_n1 = sec.finish(block)
-        fail[k], step[k] = _first(codes[where[k]], last, steps[where[k]], 2)
-        ok = fail[k] == 0
-        if ok.any():
-            live, at = k[ok], sec.pos[block][ok]
-            values = secondary_values(sec.base, at, r_mem[ok], fail_n1[ok], PEER_ROWS)
-            second = Seconds(sec.base.nodes, at, sec.base.values, PEER_ROWS, values)
-            loc = c.pair_locations(pair_p[live], pair_s[live])
-            scores[live] = ls.approx_shared(first, where[live], second, map_p, loc)
+    sec = grid_secondaries(c, avail, spec, forced)
+    ok = sec.ok()
+    ok &= (codes == 0)[:, None]
+    map_p = ls.map_delta(avail, spec.excl_tags)
+    scores = pair_grid(ls, avail, first, sec.values, map_p, grid_locations(c, avail), sec.patch)
+    return _Grid(ok, scores, codes, steps, sec)
 
 
 def _final_changes(c: Cluster, i: int, p: IntArray, s: IntArray) -> list[Change]:
