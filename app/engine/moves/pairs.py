@@ -17,7 +17,7 @@ import numpy as np
 
 from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, IntArray
 from app.engine.checks.failures import Fail
-from app.engine.moves.apply import failover, migration_allowed, replace_secondary
+from app.engine.moves.apply import failover, migration_fails, replace_secondary
 from app.engine.moves.targets import without
 from app.engine.nodeops import primary_effect, restore, snapshot
 from app.engine.score.listscore import Change, ListScore, last_lowest, near_lowest
@@ -80,8 +80,7 @@ def best_pair(c: Cluster, i: int, avail: IntArray, group: IntArray, force: bool)
             near = near_lowest(scores, grid.ok)
             if near.any():
                 a, b = np.nonzero(near)
-                changes = _final_changes(c, i, avail[a], avail[b])
-                scores[near] = ls.exact(changes, ls.map_delta(avail[a], insts.specs[i].excl_tags))
+                scores[near] = ls.exact(grid.changes(a, b), grid.map_delta[a])
                 exact |= near
     pos = last_lowest(scores.ravel(), (ok & exact).ravel())  # the diagonal is never ok
     if pos is not None:
@@ -112,7 +111,7 @@ def _per_primary(c: Cluster, i: int, avail: IntArray, force: bool) -> tuple[IntA
     # 2. Failover to p: migration tags, p as primary (its N+1 flag recomputed by the
     #    removal of the secondary), p1 as secondary
     forced = force or bool(n.offline[p1])
-    mig = np.array([0 if migration_allowed(c, p1, int(p)) else int(Fail.MIG) for p in avail])
+    mig = migration_fails(c, p1, avail)
     codes, steps = _first(codes, mig, steps, 1)
     saved = n.fail_n1[avail].copy()
     n.fail_n1[avail] = n.unalloc_mem()[avail] <= n.r_mem[avail]
@@ -126,20 +125,31 @@ def _per_primary(c: Cluster, i: int, avail: IntArray, force: bool) -> tuple[IntA
 
 @dataclass
 class _Grid:
-    """The pairs of the grid (the diagonal is meaningless): which pass every step, their
-    approximate scores, and what the failures are made of."""
+    """The pairs of `nodes` (the diagonal is meaningless): which pass every step, their
+    approximate scores, and what the failures and the final values are made of."""
 
+    nodes: IntArray
     ok: BoolArray
     scores: FloatArray
     codes: IntArray  # per primary: the failure of the first two steps
     steps: IntArray
+    primary: FloatArray  # (K, A): values of p as the final primary, but for the location score
+    location: IntArray | None  # (A, A): the location score of each pair (None: all 0)
+    map_delta: FloatArray  # per primary
     secondaries: GridSecondaries
 
     def failure(self, a: int, b: int) -> tuple[int, int]:
-        """(failing step, failure) of the pair (avail[a], avail[b])."""
+        """(failing step, failure) of the pair (nodes[a], nodes[b])."""
         if self.codes[a]:
             return int(self.steps[a]), int(self.codes[a])
         return 2, self.secondaries.failure(a, b)
+
+    def changes(self, a: IntArray, b: IntArray) -> list[Change]:
+        """The values of p (new primary) and s (new secondary) once the pairs are done."""
+        pri = self.primary[:, a]
+        if self.location is not None:
+            pri[LOCATION_ROW] += self.location[a, b]
+        return [Change(self.nodes[a], pri), Change(self.nodes[b], self.secondaries.values_at(a, b))]
 
 
 def _fast_pairs(c: Cluster, i: int, ls: ListScore, avail: IntArray, force: bool) -> _Grid:
@@ -156,18 +166,9 @@ def _fast_pairs(c: Cluster, i: int, ls: ListScore, avail: IntArray, force: bool)
     ok = sec.ok()
     ok &= (codes == 0)[:, None]
     map_p = ls.map_delta(avail, spec.excl_tags)
-    scores = pair_grid(ls, avail, first, sec.values, map_p, grid_locations(c, avail), sec.patch)
-    return _Grid(ok, scores, codes, steps, sec)
-
-
-def _final_changes(c: Cluster, i: int, p: IntArray, s: IntArray) -> list[Change]:
-    """Component values of p (new primary) and s (new secondary) once the pair is done."""
-    spec = c.instances.specs[i]
-    uniq, inv = np.unique(p, return_inverse=True)
-    pri = component_values(primary_effect(c, uniq, spec, True).fields)[:, inv]
-    pri[LOCATION_ROW] += c.pair_locations(p, s)
-    sec = component_values(secondary_effect(c, p, s, spec).fields)
-    return [Change(p, pri), Change(s, sec)]
+    location = grid_locations(c, avail)
+    scores = pair_grid(ls, avail, first, sec.values, map_p, location, sec.patch)
+    return _Grid(avail, ok, scores, codes, steps, first, location, map_p, sec)
 
 
 def simulate_pair(c: Cluster, i: int, p: int, s: int, group: IntArray, force: bool) -> tuple[int, int, float]:

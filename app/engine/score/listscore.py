@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -55,20 +54,20 @@ class ListScore:
         off = c.nodes.offline[node_list]
         self.on = node_list[~off]
         self.off = node_list[off]
-        self.stats = stats_of(c, node_list)
+        self.values_on = component_values(node_fields(c, self.on))
+        self.values_off = component_values(node_fields(c, self.off))
+        self.stats = stats_of(c, node_list, (self.values_on, self.values_off))
         self.member = np.zeros(len(c.nodes), dtype=bool)
         self.member[node_list] = True
         self.column = np.full(len(c.nodes), -1, dtype=np.int64)
         self.column[self.on] = np.arange(len(self.on))
         self.column[self.off] = np.arange(len(self.off))
 
-    @cached_property
-    def values_on(self) -> FloatArray:
-        return component_values(node_fields(self.c, self.on))
-
-    @cached_property
-    def values_off(self) -> FloatArray:
-        return component_values(node_fields(self.c, self.off))
+    def values_at(self, nodes: IntArray) -> FloatArray:
+        """Component values (K, len(nodes)) of `nodes` in the base state."""
+        if self.member[nodes].all() and not self.c.nodes.offline[nodes].any():
+            return self.values_on[:, self.column[nodes]]
+        return component_values(node_fields(self.c, nodes))
 
     def base(self) -> float:
         return float(self.stats.score())

@@ -17,6 +17,7 @@ corrected afterwards.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -29,9 +30,6 @@ from app.engine.score.metrics import (
     PEER_ROWS,
     STD,
     WEIGHTS,
-    K,
-    component_values,
-    node_fields,
 )
 from app.engine.score.secondary import peer_pairs, secondary_base, secondary_pairs, secondary_values
 
@@ -65,9 +63,26 @@ class GridSecondaries:
         out[self.patch.row, self.patch.col] = self.patch_fail == 0
         return out
 
+    @cached_property
+    def _at(self) -> IntArray:
+        """(A, A): the position of each pair in the patch, -1 if not there."""
+        size = len(self.fail)
+        out = np.full((size, size), -1, dtype=np.int64)
+        out[self.patch.row, self.patch.col] = np.arange(len(self.patch.row))
+        return out
+
     def failure(self, p: int, s: int) -> int:
-        at = np.flatnonzero((self.patch.row == p) & (self.patch.col == s))
-        return int(self.patch_fail[at[0]] if len(at) else self.fail[s])
+        at = int(self._at[p, s])
+        return int(self.fail[s] if at < 0 else self.patch_fail[at])
+
+    def values_at(self, p: IntArray, s: IntArray) -> FloatArray:
+        """(K, len(p)): the values of the secondary of each pair (nodes[p], nodes[s])."""
+        out = self.values[:, s]
+        at = self._at[p, s]
+        hit = np.flatnonzero(at >= 0)
+        if len(hit):
+            out[np.ix_(np.array(self.patch.rows), hit)] = self.patch.values[:, at[hit]]
+        return out
 
 
 def grid_secondaries(c: Cluster, nodes: IntArray, inst: InstanceSpec, force: bool) -> GridSecondaries:
@@ -152,40 +167,23 @@ def pair_grid(
     `secondary[:, s]` (K, A), for every p, s (the diagonal is meaningless). `map_delta`: per
     primary, the change of the location/exclusion value; `location` (A, A) or None: what each
     pair adds to its primary's location score."""
-    before = component_values(node_fields(ls.c, nodes))
+    before = ls.values_at(nodes)
     chosen = _chosen(ls, nodes)
     n = ls.stats.count
     total, var = ls.stats.total, ls.stats.var
-    p, s = (
-        _side(n, total[:, None], before, primary, chosen),
-        _side(n, total[:, None], before, secondary, chosen),
-    )
+    p = _side(n, total[:, None], before, primary, chosen)
+    s = _side(n, total[:, None], before, secondary, chosen)
+    by_p, by_s = p.d.any(axis=1), s.d.any(axis=1)
+    sums = ~STD  # the map row's values are 0: its change is map_delta
+    per_p = WEIGHTS[sums] @ (total[sums, None] + p.d[sums]) + WEIGHTS[MAP_ROW] * map_delta
+    per_s = WEIGHTS[sums] @ s.d[sums]
+    for side, rows, out in ((p, STD & ~by_s, per_p), (s, STD & by_s & ~by_p, per_s)):
+        out += WEIGHTS[rows] @ np.sqrt(np.maximum(0.0, var[rows, None] + side.a[rows]))
+    grid: FloatArray = np.add.outer(per_p, per_s)
     cross = 2.0 / (n * n)
-    per_p, per_s = np.zeros(len(nodes)), np.zeros(len(nodes))
-    grid = np.zeros((len(nodes), len(nodes)))
-    roots: list[tuple[int, float]] = []  # std rows on the grid so far, with their summed weights
-    for k in range(K):
-        w = WEIGHTS[k]
-        if k == MAP_ROW:
-            per_p += w * (total[k] + map_delta)
-        elif not STD[k]:
-            per_p += w * (total[k] + p.d[k])
-            per_s += w * s.d[k]
-        elif not s.d[k].any():
-            per_p += w * np.sqrt(np.maximum(0.0, var[k] + p.a[k]))
-        elif not p.d[k].any():
-            per_s += w * np.sqrt(np.maximum(0.0, var[k] + s.a[k]))
-        else:
-            same = next((j for j, (r, _) in enumerate(roots) if _same_row(p, s, var, r, k)), None)
-            if same is None:
-                roots.append((k, w))
-            else:
-                roots[same] = (roots[same][0], roots[same][1] + w)
-    for k, w in roots:  # w sqrt(x) = sqrt(w^2 x)
+    for k, w in _grid_rows(p, s, var, STD & by_p & by_s):  # w sqrt(x) = sqrt(w^2 x)
         w2 = w * w
         _grid_root(w2 * (var[k] + p.a[k]), w2 * s.a[k], w2 * cross * p.d[k], s.d[k], grid)
-    grid += per_p[:, None]
-    grid += per_s[None, :]
     if location is not None:
         counted = chosen[LOCATION_ROW]
         grid += WEIGHTS[LOCATION_ROW] * np.where(counted[:, None], location, 0)
@@ -193,14 +191,18 @@ def pair_grid(
     return grid
 
 
-def _same_row(p: _Side, s: _Side, var: FloatArray, j: int, k: int) -> bool:
-    return bool(
-        var[j] == var[k]
-        and np.array_equal(p.d[j], p.d[k])
-        and np.array_equal(p.a[j], p.a[k])
-        and np.array_equal(s.d[j], s.d[k])
-        and np.array_equal(s.a[j], s.a[k])
-    )
+def _grid_rows(p: _Side, s: _Side, var: FloatArray, rows: BoolArray) -> list[tuple[int, float]]:
+    """The rows to compute on the grid, each once with the summed weight of the rows equal to
+    it (the "forthcoming" copies of free disk and spindles)."""
+    out: list[tuple[int, float]] = []
+    lines = np.concatenate([p.d, p.a, s.d, s.a, var[:, None]], axis=1)
+    for k in np.flatnonzero(rows).tolist():
+        same = next((j for j, (r, _) in enumerate(out) if np.array_equal(lines[r], lines[k])), None)
+        if same is None:
+            out.append((k, float(WEIGHTS[k])))
+        else:
+            out[same] = (out[same][0], out[same][1] + float(WEIGHTS[k]))
+    return out
 
 
 def _patch(
@@ -216,18 +218,13 @@ def _patch(
         return
     p, s = sides
     r, c = patch.row, patch.col
-    n, var = ls.stats.count, ls.stats.var
-    fix = np.zeros(len(r))
-    for j, k in enumerate(patch.rows):
-        row = slice(k, k + 1)
-        one = _side(n, ls.stats.total[row, None], before[row, c], patch.values[j : j + 1], chosen[row, c])
-        d, a = one.d[0], one.a[0]
-        if STD[k]:
-            base = var[k] + p.a[k, r]
-            cross = 2.0 / (n * n) * p.d[k, r]
-            new = np.sqrt(np.maximum(0.0, base + a - cross * d))
-            old = np.sqrt(np.maximum(0.0, base + s.a[k, c] - cross * s.d[k, c]))
-            fix += WEIGHTS[k] * (new - old)
-        else:
-            fix += WEIGHTS[k] * (d - s.d[k, c])
-    grid[r, c] += fix
+    rows = np.array(patch.rows)
+    n, var = ls.stats.count, ls.stats.var[rows, None]
+    new = _side(n, ls.stats.total[rows, None], before[rows][:, c], patch.values, chosen[rows][:, c])
+    old = _Side(s.d[rows][:, c], s.a[rows][:, c])
+    base = var + p.a[rows][:, r]
+    cross = 2.0 / (n * n) * p.d[rows][:, r]
+    with np.errstate(invalid="ignore"):
+        roots = np.sqrt(np.maximum(0.0, base + new.a - cross * new.d))
+        roots -= np.sqrt(np.maximum(0.0, base + old.a - cross * old.d))
+    grid[r, c] += WEIGHTS[rows] @ np.where(STD[rows, None], roots, new.d - old.d)

@@ -10,9 +10,12 @@ import pytest
 from app.cluster.model import Cluster
 from app.engine.checks.failures import Fail
 from app.engine.moves import pairs
-from app.engine.moves.pairs import STEPS, _final_changes, all_pairs, best_pair, simulate_pair
-from app.engine.score.listscore import NEAR
+from app.engine.moves.pairs import STEPS, all_pairs, best_pair, simulate_pair
+from app.engine.nodeops import primary_effect
+from app.engine.score.listscore import NEAR, Change
+from app.engine.score.metrics import LOCATION_ROW, component_values
 from app.engine.score.pairgrid import pair_grid
+from app.engine.score.secondary import secondary_effect
 from tests.support import docs as d, gen
 
 SPECS = [
@@ -30,6 +33,15 @@ def _cluster(k: int, seed: int, split: bool = False) -> Cluster:
         other = next(n for n, node in doc["nodes"].items() if node["group"] != group and not node["offline"])
         doc["instances"][name] = inst | {"nodes": [inst["nodes"][0], other]}
     return d.cluster_of(doc)
+
+
+def _final_changes(c: Cluster, i: int, p: np.ndarray, s: np.ndarray) -> list[Change]:
+    """Component values of p (new primary) and s (new secondary) once the pairs are done."""
+    spec = c.instances.specs[i]
+    pri = component_values(primary_effect(c, p, spec, True).fields)
+    pri[LOCATION_ROW] += c.pair_locations(p, s)
+    sec = component_values(secondary_effect(c, p, s, spec).fields)
+    return [Change(p, pri), Change(s, sec)]
 
 
 def _brute_force(c: Cluster, i: int, avail: np.ndarray, group: np.ndarray, force: bool):
