@@ -20,7 +20,7 @@ from app.engine.checks.failures import Fail
 from app.engine.moves.apply import failover, migration_fails, replace_secondary
 from app.engine.moves.targets import without
 from app.engine.nodeops import primary_effect, restore, snapshot
-from app.engine.score.listscore import Change, ListScore, last_lowest, near_lowest
+from app.engine.score.listscore import Change, ListScore, last_lowest, near_positions
 from app.engine.score.metrics import LOCATION_ROW, component_values, score_of
 from app.engine.score.pairgrid import GridSecondaries, grid_locations, grid_secondaries, pair_grid
 from app.engine.score.secondary import secondary_effect
@@ -52,41 +52,41 @@ def all_pairs(avail: IntArray) -> tuple[IntArray, IntArray]:
 def best_pair(c: Cluster, i: int, avail: IntArray, group: IntArray, force: bool) -> PairChoice:
     """Search from the instance's current nodes (after any first failover). Pairs are kept
     on the (primary, secondary) grid of `avail`: read row by row without the diagonal, it is
-    hail's order (`all_pairs`)."""
+    hail's order (`all_pairs`), and a pair is named by its position in that reading."""
     size = len(avail)
     insts = c.instances
-    own = np.isin(avail, [int(insts.pnode[i]), int(insts.snode[i])])
-    pairs = ~np.eye(size, dtype=bool)
-    slow = (own[:, None] | own[None, :]) & pairs
-    ok = np.zeros((size, size), dtype=bool)
-    scores = np.full((size, size), np.inf)
-    exact = slow.copy()
-    failures: dict[tuple[int, int], tuple[int, int]] = {}
-    for a, b in zip(*np.nonzero(slow), strict=True):
-        step, fail, scores[a, b] = simulate_pair(c, i, int(avail[a]), int(avail[b]), group, force)
-        ok[a, b] = fail == 0
-        failures[int(a), int(b)] = (step, fail)
-    last = (size - 1, size - 2)
-    fast = pairs & ~slow
-    if fast.any():
+    own = np.flatnonzero(np.isin(avail, [int(insts.pnode[i]), int(insts.snode[i])]))
+    slow = np.zeros((size, size), dtype=bool)
+    slow[own, :] = True
+    slow[:, own] = True
+    np.fill_diagonal(slow, False)
+    found: dict[int, float] = {}  # the pairs that pass and may be the best: exact scores
+    failed: dict[int, tuple[int, int]] = {}  # (failing step, failure)
+    for pos in np.flatnonzero(slow).tolist():
+        step, fail, score = simulate_pair(c, i, int(avail[pos // size]), int(avail[pos % size]), group, force)
+        if fail:
+            failed[pos] = (step, fail)
+        else:
+            found[pos] = score
+    last = (size - 1) * size + size - 2
+    if len(found) + len(failed) < size * (size - 1):
         with without(c, i):
             ls = ListScore(c, group)
             grid = _fast_pairs(c, i, ls, avail, force)
-            if last not in failures:
-                failures[last] = grid.failure(*last)
-            grid.ok &= fast
-            ok |= grid.ok
-            np.copyto(scores, grid.scores, where=fast)
-            near = near_lowest(scores, grid.ok)
-            if near.any():
-                a, b = np.nonzero(near)
-                scores[near] = ls.exact(grid.changes(a, b), grid.map_delta[a])
-                exact |= near
-    pos = last_lowest(scores.ravel(), (ok & exact).ravel())  # the diagonal is never ok
-    if pos is not None:
-        a, b = divmod(pos, size)
-        return PairChoice((int(avail[a]), int(avail[b])))
-    step, fail = failures[last]
+            failed.setdefault(last, grid.failure(size - 1, size - 2))
+            if len(own):
+                grid.ok[slow] = False
+            near = near_positions(grid.scores, grid.ok)
+            if len(near):
+                at_p, at_s = np.divmod(near, size)
+                exact = ls.exact(grid.changes(at_p, at_s), grid.map_delta[at_p])
+                found.update(zip(near.tolist(), exact.tolist(), strict=True))
+    if found:
+        order = sorted(found)
+        best = last_lowest(np.array([found[k] for k in order]), np.ones(len(order), dtype=bool))
+        pos = order[best if best is not None else 0]  # never None: every one is a candidate
+        return PairChoice((int(avail[pos // size]), int(avail[pos % size])))
+    step, fail = failed[last]
     return PairChoice(None, f"{STEPS[step]}: {Fail(fail).code}")
 
 
@@ -125,7 +125,7 @@ def _per_primary(c: Cluster, i: int, avail: IntArray, force: bool) -> tuple[IntA
 
 @dataclass
 class _Grid:
-    """The pairs of `nodes` (the diagonal is meaningless): which pass every step, their
+    """The pairs of `nodes` (the diagonal is never ok): which pass every step, their
     approximate scores, and what the failures and the final values are made of."""
 
     nodes: IntArray
@@ -165,6 +165,7 @@ def _fast_pairs(c: Cluster, i: int, ls: ListScore, avail: IntArray, force: bool)
     sec = grid_secondaries(c, avail, spec, forced)
     ok = sec.ok()
     ok &= (codes == 0)[:, None]
+    np.fill_diagonal(ok, False)
     map_p = ls.map_delta(avail, spec.excl_tags)
     location = grid_locations(c, avail)
     scores = pair_grid(ls, avail, first, sec.values, map_p, location, sec.patch)

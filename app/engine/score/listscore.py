@@ -154,8 +154,16 @@ def last_lowest(scores: FloatArray, ok: BoolArray) -> int | None:
 
 def near_lowest(scores: FloatArray, ok: BoolArray) -> BoolArray:
     """The `ok` candidates whose approximate score may equal the lowest exactly."""
-    if not ok.any():
-        return ok
+    out = np.zeros_like(ok)
+    out.flat[near_positions(scores, ok)] = True
+    return out
+
+
+def near_positions(scores: FloatArray, ok: BoolArray) -> IntArray:
+    """`near_lowest` as positions in the flattened arrays (in order)."""
     low = float(np.min(scores, where=ok, initial=np.inf))
-    near: BoolArray = ok & (scores - low <= NEAR * max(1.0, abs(low)))
-    return near
+    if not np.isfinite(low):
+        return np.zeros(0, dtype=np.int64)
+    near = np.flatnonzero(scores <= low + NEAR * max(1.0, abs(low)))
+    out: IntArray = near[ok.ravel()[near]]
+    return out

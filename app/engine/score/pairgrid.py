@@ -17,7 +17,6 @@ corrected afterwards.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -63,22 +62,23 @@ class GridSecondaries:
         out[self.patch.row, self.patch.col] = self.patch_fail == 0
         return out
 
-    @cached_property
-    def _at(self) -> IntArray:
-        """(A, A): the position of each pair in the patch, -1 if not there."""
-        size = len(self.fail)
-        out = np.full((size, size), -1, dtype=np.int64)
-        out[self.patch.row, self.patch.col] = np.arange(len(self.patch.row))
-        return out
+    def _find(self, p: IntArray, s: IntArray) -> IntArray:
+        """Each pair's position in the patch (sorted by pair), -1 where not there."""
+        keys = self.patch.row * len(self.fail) + self.patch.col
+        query = p * len(self.fail) + s
+        if len(keys) == 0:
+            return np.full(len(query), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+        return np.where(keys[at] == query, at, -1)
 
     def failure(self, p: int, s: int) -> int:
-        at = int(self._at[p, s])
+        at = int(self._find(np.array([p]), np.array([s]))[0])
         return int(self.fail[s] if at < 0 else self.patch_fail[at])
 
     def values_at(self, p: IntArray, s: IntArray) -> FloatArray:
         """(K, len(p)): the values of the secondary of each pair (nodes[p], nodes[s])."""
         out = self.values[:, s]
-        at = self._at[p, s]
+        at = self._find(p, s)
         hit = np.flatnonzero(at >= 0)
         if len(hit):
             out[np.ix_(np.array(self.patch.rows), hit)] = self.patch.values[:, at[hit]]
@@ -86,7 +86,8 @@ class GridSecondaries:
 
 
 def grid_secondaries(c: Cluster, nodes: IntArray, inst: InstanceSpec, force: bool) -> GridSecondaries:
-    """What a secondary reserves is the same for every primary but its DRBD peers."""
+    """What a secondary reserves is the same for every primary but its DRBD peers; the patch
+    keeps the pairs where that changes anything."""
     size = len(nodes)
     base = secondary_base(c, nodes, inst, force)
     every = np.arange(size)
@@ -94,9 +95,14 @@ def grid_secondaries(c: Cluster, nodes: IntArray, inst: InstanceSpec, force: boo
     values = base.values.copy()
     values[list(PEER_ROWS)] = secondary_values(base, every, r_mem, fail_n1, PEER_ROWS)
     at_p, at_s, peer = peer_pairs(c, nodes, nodes)
-    fail_peer, r_mem, fail_n1 = secondary_pairs(base, at_s, peer)
-    patch = Patch(at_p, at_s, PEER_ROWS, secondary_values(base, at_s, r_mem, fail_n1, PEER_ROWS))
-    return GridSecondaries(fail, values, patch, fail_peer)
+    fail_peer, r_mem_peer, fail_n1_peer = secondary_pairs(base, at_s, peer)
+    changed = (r_mem_peer != r_mem[at_s]) | (fail_n1_peer != fail_n1[at_s]) | (fail_peer != fail[at_s])
+    keep = np.flatnonzero(changed)
+    keep = keep[np.argsort(at_p[keep] * size + at_s[keep])]  # sorted by pair
+    at_s = at_s[keep]
+    values_peer = secondary_values(base, at_s, r_mem_peer[keep], fail_n1_peer[keep], PEER_ROWS)
+    patch = Patch(at_p[keep], at_s, PEER_ROWS, values_peer)
+    return GridSecondaries(fail, values, patch, fail_peer[keep])
 
 
 def grid_locations(c: Cluster, nodes: IntArray) -> IntArray | None:
@@ -135,23 +141,50 @@ def _chosen(ls: ListScore, nodes: IntArray) -> BoolArray:
     return out
 
 
+BLOCK = 1 << 15  # grid values computed at a time (primaries x all secondaries): a block stays in cache
+
+
 def _constant(x: FloatArray) -> bool:
     return bool(len(x) == 0 or x.min() == x.max())
 
 
-def _grid_root(left: FloatArray, right: FloatArray, dp: FloatArray, ds: FloatArray, out: FloatArray) -> None:
-    """out += sqrt(max(0, left[p] + right[s] - dp[p] ds[s])), folding a constant side of the
-    cross term into the other."""
+@dataclass
+class _Root:
+    """sqrt(max(0, left[p] + right[s] - dp[p] ds[s])) on the grid (dp None: no cross term);
+    `clamp` is false when the vectors' bounds show that no value can come out negative."""
+
+    left: FloatArray
+    right: FloatArray
+    dp: FloatArray | None
+    ds: FloatArray
+    clamp: bool
+
+
+def _root(left: FloatArray, right: FloatArray, dp: FloatArray, ds: FloatArray) -> _Root:
+    """A constant side of the cross term is folded into the other."""
+    cross: FloatArray | None = dp
     if _constant(ds):
-        x = np.add.outer(left - dp * (ds[0] if len(ds) else 0.0), right)
+        left, cross = left - dp * (ds[0] if len(ds) else 0.0), None
     elif _constant(dp):
-        x = np.add.outer(left, right - dp[0] * ds)
-    else:
-        x = np.add.outer(left, right)
-        x -= np.multiply.outer(dp, ds)
-    np.maximum(x, 0.0, out=x)
-    np.sqrt(x, out=x)
-    out += x
+        right, cross = right - dp[0] * ds, None
+    ends = [0.0] if cross is None else [a * b for a in (dp.min(), dp.max()) for b in (ds.min(), ds.max())]
+    low = left.min() + right.min() - max(ends)
+    scale = np.abs(left).max() + np.abs(right).max() + max(abs(x) for x in ends)
+    return _Root(left, right, cross, ds, clamp=not low > 1e-12 * scale)  # rounding stays far below
+
+
+def _fill(out: FloatArray, rows: slice, per: tuple[FloatArray, FloatArray], roots: list[_Root]) -> None:
+    """The grid's rows `rows` (primaries): the per-node parts and the square roots."""
+    np.add.outer(per[0][rows], per[1], out=out)
+    x = np.empty_like(out)
+    for r in roots:
+        np.add.outer(r.left[rows], r.right, out=x)
+        if r.dp is not None:
+            x -= np.multiply.outer(r.dp[rows], r.ds)
+        if r.clamp:
+            np.maximum(x, 0.0, out=x)
+        np.sqrt(x, out=x)
+        out += x
 
 
 def pair_grid(
@@ -179,14 +212,20 @@ def pair_grid(
     per_s = WEIGHTS[sums] @ s.d[sums]
     for side, rows, out in ((p, STD & ~by_s, per_p), (s, STD & by_s & ~by_p, per_s)):
         out += WEIGHTS[rows] @ np.sqrt(np.maximum(0.0, var[rows, None] + side.a[rows]))
-    grid: FloatArray = np.add.outer(per_p, per_s)
+    if location is not None:  # the primary's location score, a sum: per pair
+        location = np.where(chosen[LOCATION_ROW][:, None], location, 0)
     cross = 2.0 / (n * n)
-    for k, w in _grid_rows(p, s, var, STD & by_p & by_s):  # w sqrt(x) = sqrt(w^2 x)
-        w2 = w * w
-        _grid_root(w2 * (var[k] + p.a[k]), w2 * s.a[k], w2 * cross * p.d[k], s.d[k], grid)
-    if location is not None:
-        counted = chosen[LOCATION_ROW]
-        grid += WEIGHTS[LOCATION_ROW] * np.where(counted[:, None], location, 0)
+    roots = [  # w sqrt(x) = sqrt(w^2 x)
+        _root(w * w * (var[k] + p.a[k]), w * w * s.a[k], w * w * cross * p.d[k], s.d[k])
+        for k, w in _grid_rows(p, s, var, STD & by_p & by_s)
+    ]
+    grid = np.empty((len(nodes), len(nodes)))
+    step = max(1, BLOCK // max(1, len(nodes)))
+    for lo in range(0, len(nodes), step):
+        block = slice(lo, lo + step)
+        _fill(grid[block], block, (per_p, per_s), roots)
+        if location is not None:
+            grid[block] += WEIGHTS[LOCATION_ROW] * location[block]
     _patch(grid, (p, s), before, chosen, ls, patch)
     return grid
 
