@@ -11,7 +11,7 @@ exactly, so that the pair chosen is hail's: lowest score, the later pair on equa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -23,7 +23,13 @@ from app.engine.nodeops import primary_effect, restore, snapshot
 from app.engine.score.listscore import Change, ListScore, last_lowest, near_positions
 from app.engine.score.metrics import LOCATION_ROW, component_values, score_of
 from app.engine.score.pairgrid import GridSecondaries, grid_locations, grid_secondaries, pair_grid
-from app.engine.score.secondary import secondary_effect
+from app.engine.score.secondary import (
+    SecondaryBase,
+    peer_values,
+    secondary_base,
+    secondary_effect,
+    secondary_pairs,
+)
 
 STEPS = (
     "Changing secondary to new primary",
@@ -95,16 +101,23 @@ def _first(codes: IntArray, more: IntArray, steps: IntArray, level: int) -> tupl
     return np.where(new, more, codes), np.where(new, level, steps)
 
 
-def _per_primary(c: Cluster, i: int, avail: IntArray, force: bool) -> tuple[IntArray, IntArray]:
+def _per_primary(
+    c: Cluster, i: int, avail: IntArray, force: bool, base: SecondaryBase
+) -> tuple[IntArray, IntArray, FloatArray]:
     """Failure and failing step of the first two moves for each new primary p (called
     with the instance off its nodes, whose figures equal those of hail's intermediate
-    states but for the N+1 flag, recomputed below where hail recomputes it)."""
+    states but for the N+1 flag, recomputed below where hail recomputes it), and the values
+    of p as the final primary but for the location score. `base`: the instance as secondary
+    on each p, checked as the last move checks it."""
     n = c.nodes
     insts = c.instances
     spec, p1, s1 = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i])
     ones = np.full(len(avail), p1)
     # 1. ReplaceSecondary(p): secondary on p, then the primary re-added with soft checks off
-    codes = secondary_effect(c, ones, avail, spec, force or bool(n.offline[s1])).fail
+    forced_s1 = force or bool(n.offline[s1])
+    if base.strict == forced_s1:  # checked otherwise than the last move
+        base = secondary_base(c, avail, spec, forced_s1)
+    codes = secondary_pairs(base, np.arange(len(avail)), peer_values(c, ones, avail))[0]
     steps = np.zeros(len(avail), dtype=np.int64)
     readd = primary_effect(c, np.array([p1]), spec, True).fail
     codes = np.where(codes > 0, codes, readd[0])
@@ -116,11 +129,15 @@ def _per_primary(c: Cluster, i: int, avail: IntArray, force: bool) -> tuple[IntA
     saved = n.fail_n1[avail].copy()
     n.fail_n1[avail] = n.unalloc_mem()[avail] <= n.r_mem[avail]
     loc = c.pair_locations(ones, avail)
-    as_primary = primary_effect(c, avail, spec, forced, loc).fail
+    as_primary = primary_effect(c, avail, spec, forced, loc)
     n.fail_n1[avail] = saved
-    codes, steps = _first(codes, as_primary, steps, 1)
+    codes, steps = _first(codes, as_primary.fail, steps, 1)
     back = secondary_effect(c, avail, ones, spec, forced, ignore_disks=bool(n.offline[p1])).fail
-    return _first(codes, back, steps, 1)
+    codes, steps = _first(codes, back, steps, 1)
+    # p as the final primary: the same figures (the N+1 flag it gets does not depend on the
+    # one it had), but for the location score of the pair
+    final = replace(as_primary.fields, loc_score=as_primary.fields.loc_score - loc)
+    return codes, steps, component_values(final)
 
 
 @dataclass
@@ -154,15 +171,13 @@ class _Grid:
 
 def _fast_pairs(c: Cluster, i: int, ls: ListScore, avail: IntArray, force: bool) -> _Grid:
     """Every pair of `avail`, with the instance off its nodes."""
-    codes, steps = _per_primary(c, i, avail, force)
     p1 = int(c.instances.pnode[i])
     spec = c.instances.specs[i]
     forced = force or bool(c.nodes.offline[p1])
-    # p as the final primary, the same for all its pairs but for the location score
-    first = component_values(primary_effect(c, avail, spec, True).fields)
     # 3. ReplaceSecondary(s) with p as primary (re-adding p cannot fail: step 2 passed the
     #    same hard checks)
     sec = grid_secondaries(c, avail, spec, forced)
+    codes, steps, first = _per_primary(c, i, avail, force, sec.base)
     ok = sec.ok()
     ok &= (codes == 0)[:, None]
     np.fill_diagonal(ok, False)

@@ -30,7 +30,13 @@ from app.engine.score.metrics import (
     STD,
     WEIGHTS,
 )
-from app.engine.score.secondary import peer_pairs, secondary_base, secondary_pairs, secondary_values
+from app.engine.score.secondary import (
+    SecondaryBase,
+    peer_pairs,
+    secondary_base,
+    secondary_pairs,
+    secondary_values,
+)
 
 
 @dataclass
@@ -54,6 +60,7 @@ class GridSecondaries:
     values: FloatArray
     patch: Patch
     patch_fail: IntArray
+    base: SecondaryBase
 
     def ok(self) -> BoolArray:
         """(A, A): the pairs whose secondary passes."""
@@ -102,7 +109,7 @@ def grid_secondaries(c: Cluster, nodes: IntArray, inst: InstanceSpec, force: boo
     at_s = at_s[keep]
     values_peer = secondary_values(base, at_s, r_mem_peer[keep], fail_n1_peer[keep], PEER_ROWS)
     patch = Patch(at_p[keep], at_s, PEER_ROWS, values_peer)
-    return GridSecondaries(fail, values, patch, fail_peer[keep])
+    return GridSecondaries(fail, values, patch, fail_peer[keep], base)
 
 
 def grid_locations(c: Cluster, nodes: IntArray) -> IntArray | None:
