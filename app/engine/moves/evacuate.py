@@ -120,9 +120,10 @@ def _both_nodes(
         return Evacuation(error=f"{NO_NODES}: no nodes available")
     insts = c.instances
     record = (int(insts.pnode[i]), int(insts.snode[i]), int(insts.loc_score[i]))
-    snap = snapshot(c, list(record[:2]))
+    snap = None  # the search leaves the cluster as it was: only a first failover is undone
     done: list[Move] = []
     if c.nodes.offline[record[0]]:
+        snap = snapshot(c, list(record[:2]))
         why = apply.failover(c, i, force)
         if why is not None:
             return Evacuation(
@@ -131,8 +132,9 @@ def _both_nodes(
         done.append(Move("failover"))
     choice = best_pair(c, i, avail, c.group_nodes(group), force, trace)
     if choice.nodes is None:
-        restore(c, snap)
-        insts.pnode[i], insts.snode[i], insts.loc_score[i] = record
+        if snap is not None:
+            restore(c, snap)
+            insts.pnode[i], insts.snode[i], insts.loc_score[i] = record
         return Evacuation(error=f"{NO_NODES}: Allocation failed: {choice.failure}")
     p, s = choice.nodes
     for move in (Move("replace_secondary", p), Move("failover"), Move("replace_secondary", s)):
@@ -142,11 +144,10 @@ def _both_nodes(
 
 
 def _apply(c: Cluster, i: int, move: Move, force: bool) -> None:
+    """A move the search has checked (`apply`'s checks are not run again)."""
     if move.kind == "failover":
-        why = apply.failover(c, i, force)
+        apply.failover(c, i, force, check=False)
     elif move.kind == "failover_to_any":
-        why = apply.failover_to_any(c, i, move.target, force)
+        apply.failover_to_any(c, i, move.target, force, check=False)
     else:
-        why = apply.replace_secondary(c, i, move.target, force)
-    if why is not None:  # the search accepted this move: failing now is a bug
-        raise RuntimeError(f"{move.kind} of {c.instances.names[i]} failed after being chosen: {why.code}")
+        apply.replace_secondary(c, i, move.target, force, check=False)

@@ -16,7 +16,7 @@ import numpy as np
 
 from app.cluster.model import NO_NODE, Cluster, FloatArray, IntArray
 from app.engine.checks.failures import Fail
-from app.engine.moves.apply import migration_allowed
+from app.engine.moves.apply import migration_fails
 from app.engine.nodeops import (
     primary_effect,
     remove_primary,
@@ -76,7 +76,7 @@ def failover_to_any(c: Cluster, i: int, targets: IntArray, group: IntArray, forc
     insts = c.instances
     spec, p = insts.specs[i], int(insts.pnode[i])
     forced = force or bool(c.nodes.offline[p])
-    mig = np.array([0 if migration_allowed(c, p, int(t)) else int(Fail.MIG) for t in targets], dtype=np.int64)
+    mig = migration_fails(c, p, targets)
     eff = primary_effect(c, targets, spec, forced, int(insts.loc_score[i]))
     fail = _first_fail(mig, eff.fail)
     scores = np.full(len(targets), np.inf)

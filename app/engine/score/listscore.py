@@ -13,17 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
 from app.cluster.model import BoolArray, Cluster, FloatArray, IntArray
 from app.engine.score.metrics import (
-    LOCATION_ROW,
     MAP_ROW,
-    ONLINE,
-    STD,
-    WEIGHTS,
     K,
     Stats,
     component_values,
@@ -32,7 +27,6 @@ from app.engine.score.metrics import (
     refold,
     stats_of,
     update,
-    updated_rows,
 )
 from app.engine.score.secondary import distinct
 
@@ -54,39 +48,26 @@ class Change:
         return Change(self.nodes[sel], self.values[:, sel])
 
 
-@dataclass
-class Seconds:
-    """Per candidate, a node that changes among a few: `nodes[pos[j]]`, with the component
-    values `per_node[:, pos[j]]` afterwards but for `rows`, whose values differ per candidate
-    (`values`, a line per row)."""
-
-    nodes: IntArray
-    pos: IntArray
-    per_node: FloatArray
-    rows: tuple[int, ...]
-    values: FloatArray
-
-
 class ListScore:
     def __init__(self, c: Cluster, node_list: IntArray) -> None:
         self.c = c
         off = c.nodes.offline[node_list]
         self.on = node_list[~off]
         self.off = node_list[off]
-        self.stats = stats_of(c, node_list)
+        self.values_on = component_values(node_fields(c, self.on))
+        self.values_off = component_values(node_fields(c, self.off))
+        self.stats = stats_of(c, node_list, (self.values_on, self.values_off))
         self.member = np.zeros(len(c.nodes), dtype=bool)
         self.member[node_list] = True
         self.column = np.full(len(c.nodes), -1, dtype=np.int64)
         self.column[self.on] = np.arange(len(self.on))
         self.column[self.off] = np.arange(len(self.off))
 
-    @cached_property
-    def values_on(self) -> FloatArray:
-        return component_values(node_fields(self.c, self.on))
-
-    @cached_property
-    def values_off(self) -> FloatArray:
-        return component_values(node_fields(self.c, self.off))
+    def values_at(self, nodes: IntArray) -> FloatArray:
+        """Component values (K, len(nodes)) of `nodes` in the base state."""
+        if self.member[nodes].all() and not self.c.nodes.offline[nodes].any():
+            return self.values_on[:, self.column[nodes]]
+        return component_values(node_fields(self.c, nodes))
 
     def base(self) -> float:
         return float(self.stats.score())
@@ -106,53 +87,6 @@ class ListScore:
         stats = self._updated(self.stats, changes[0])
         stats.total[MAP_ROW] += map_total_delta
         out: FloatArray = self._updated_all(stats, changes[1:]).score()
-        return out
-
-    def approx_shared(
-        self,
-        first: Change,
-        owner: IntArray,
-        second: Seconds,
-        map_total_delta: FloatArray,
-        location_delta: IntArray,
-    ) -> FloatArray:
-        """`approx` of two changes where many candidates share the first but for its location
-        score: `first` has one column per distinct change (and `map_total_delta` one value per
-        column), `owner` gives each candidate's column, `location_delta` what each candidate
-        adds to it; `second` changes one of a few nodes per candidate. The rows that depend on
-        the nodes alone are computed once per (column, node) pair and read per candidate; the
-        others per candidate."""
-        once = self._updated(self.stats, first)
-        cols, cpos = distinct(owner, len(first.nodes))
-        used, spos = distinct(second.pos, len(second.nodes))
-        nodes = second.nodes[used]
-        before = component_values(node_fields(self.c, nodes))
-        inside = self.member[nodes]
-        after = np.where(inside, second.per_node[:, used], before)
-        online = ~self.c.nodes.offline[nodes]
-        counted = self.member[first.nodes[owner]] & ~self.c.nodes.offline[first.nodes[owner]]
-        n = once.count
-        grid = np.zeros((len(cols), len(nodes)))
-        flat = np.zeros(len(owner))
-        # A row no candidate changes comes out as it was: finding those rows first would cost
-        # more than updating them.
-        for k in range(K):
-            total, var = once.total[k, cols], once.var[k, cols]
-            chosen = online if ONLINE[k] else ~online
-            if k == MAP_ROW:
-                grid += WEIGHTS[k] * (total + map_total_delta[cols])[:, None]
-            elif k == LOCATION_ROW or k in second.rows:
-                old = before[k, spos]
-                new = after[k, spos]
-                if k in second.rows:
-                    new = np.where(inside[spos], second.values[second.rows.index(k)], old)
-                extra = np.where(counted, location_delta, 0) if k == LOCATION_ROW else 0  # integers
-                t, v = updated_rows(n, old, new, total[cpos] + extra, var[cpos], chosen[spos], STD[k])
-                flat += WEIGHTS[k] * (np.sqrt(v) if STD[k] else t)
-            else:
-                t, v = updated_rows(n, before[k], after[k], total[:, None], var[:, None], chosen, STD[k])
-                grid += WEIGHTS[k] * (np.sqrt(v) if STD[k] else t)
-        out: FloatArray = grid[cpos, spos] + flat
         return out
 
     def _updated(self, stats: Stats, ch: Change) -> Stats:
@@ -220,8 +154,16 @@ def last_lowest(scores: FloatArray, ok: BoolArray) -> int | None:
 
 def near_lowest(scores: FloatArray, ok: BoolArray) -> BoolArray:
     """The `ok` candidates whose approximate score may equal the lowest exactly."""
-    if not ok.any():
-        return ok
-    low = float(scores[ok].min())
-    near: BoolArray = ok & (scores - low <= NEAR * max(1.0, abs(low)))
-    return near
+    out = np.zeros_like(ok)
+    out.flat[near_positions(scores, ok)] = True
+    return out
+
+
+def near_positions(scores: FloatArray, ok: BoolArray) -> IntArray:
+    """`near_lowest` as positions in the flattened arrays (in order)."""
+    low = float(np.min(scores, where=ok, initial=np.inf))
+    if not np.isfinite(low):
+        return np.zeros(0, dtype=np.int64)
+    near = np.flatnonzero(scores <= low + NEAR * max(1.0, abs(low)))
+    out: IntArray = near[ok.ravel()[near]]
+    return out

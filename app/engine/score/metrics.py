@@ -65,6 +65,7 @@ RESERVE_ROWS = (ROW["reserved_mem_cv"], ROW["reserved_mem_rtotal"])  # the reser
 PEER_ROWS = tuple(k for k, comp in enumerate(COMPONENTS) if comp.secondary == "peer")
 SECONDARY_ROWS = tuple(k for k, comp in enumerate(COMPONENTS) if comp.secondary)
 K = len(COMPONENTS)
+FOLD_ACCUMULATE = 1024  # values per node up to which `fold` accumulates (a few dozen candidates)
 
 
 @dataclass
@@ -190,10 +191,11 @@ class Stats:
 
 def fold(values: FloatArray) -> FloatArray:
     """Left-to-right sums over the first axis, as Haskell's foldl (NumPy's sums are pairwise
-    and round differently): one vector addition per node for blocks of candidates, NumPy's
-    (sequential) accumulate for a plain node list, whichever is faster."""
+    and round differently): one vector addition per node for large blocks of candidates,
+    NumPy's (sequential) accumulate for a plain node list or a few candidates, whichever is
+    faster."""
     total: FloatArray = np.zeros(values.shape[1:])
-    if values.ndim > 2:
+    if values.ndim > 2 and total.size > FOLD_ACCUMULATE:
         for row in values:
             total = total + row
     elif len(values):
@@ -220,18 +222,21 @@ def map_value(m: Counter[tuple[str, str]]) -> float:
     return float(sum(m.values()) - len(m))
 
 
-def stats_of(c: Cluster, idx: IntArray) -> Stats:
-    """Exact statistics of a node list (hail's compClusterStatistics)."""
+def stats_of(c: Cluster, idx: IntArray, values: tuple[FloatArray, FloatArray] | None = None) -> Stats:
+    """Exact statistics of a node list (hail's compClusterStatistics); `values`: the component
+    values of its online and of its offline nodes, if known."""
     offline = c.nodes.offline[idx]
     online_idx = idx[~offline]
     loc_excl: Counter[tuple[str, str]] = Counter()
-    for i in online_idx:
-        if c.nodes.loc_excl[i]:
-            loc_excl.update(c.nodes.loc_excl[i])
+    maps = c.nodes.loc_excl
+    for i in online_idx.tolist():
+        if maps[i]:
+            loc_excl.update(maps[i])
     if len(online_idx) == 0:  # hail: no online node collapses every component to nothing
         return Stats(0.0, np.zeros(K), np.zeros(K), loc_excl)
-    values_on = component_values(node_fields(c, online_idx))
-    values_off = component_values(node_fields(c, idx[offline]))
+    if values is None:
+        values = component_values(node_fields(c, online_idx)), component_values(node_fields(c, idx[offline]))
+    values_on, values_off = values
     total, var = refold(values_on.T, values_off.T)
     total[MAP_ROW] = map_value(loc_excl)
     return Stats(float(len(online_idx)), total, var, loc_excl)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
@@ -37,21 +38,26 @@ def peer_values(c: Cluster, pidx: IntArray, sidx: IntArray) -> IntArray:
         )
     # Many pairs among few nodes (one group's): a dense (secondary, primary) table of them.
     primaries, cols = distinct(pidx, n)
-    col_of = [-1] * n  # a list: Python reads it several times faster than an array, item by item
-    for k, p in enumerate(primaries.tolist()):
-        col_of[p] = k
-    where: tuple[list[int], list[int]] = ([], [])
-    values: list[int] = []
-    for row, s in enumerate(secondaries.tolist()):
-        for p, v in peers[s].items():
-            if col_of[p] >= 0:
-                where[0].append(row)
-                where[1].append(col_of[p])
-                values.append(v)
+    at_p, at_s, values = peer_pairs(c, primaries, secondaries)
     table = np.zeros((len(secondaries), len(primaries)), dtype=np.int64)
-    table[where] = values
+    table[at_s, at_p] = values
     out: IntArray = table[rows, cols]
     return out
+
+
+def peer_pairs(c: Cluster, primaries: IntArray, secondaries: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """The pairs (primaries[a], secondaries[b]) where the secondary already reserves memory for
+    the primary (it holds the disks of DRBD instances of it): a, b and the memory."""
+    peers = [c.nodes.peers[s] for s in secondaries.tolist()]
+    sizes = np.fromiter(map(len, peers), np.int64, len(peers))
+    count = int(sizes.sum())
+    keys = np.fromiter(chain.from_iterable(peers), np.int64, count)
+    values = np.fromiter(chain.from_iterable(map(dict.values, peers)), np.int64, count)
+    pos = np.full(len(c.nodes), -1, dtype=np.int64)
+    pos[primaries] = np.arange(len(primaries))
+    at_p = pos[keys]
+    keep = at_p >= 0
+    return at_p[keep], np.repeat(np.arange(len(peers)), sizes)[keep], values[keep]
 
 
 def distinct(idx: IntArray, n: int) -> tuple[IntArray, IntArray]:

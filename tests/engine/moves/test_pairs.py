@@ -9,8 +9,13 @@ import pytest
 
 from app.cluster.model import Cluster
 from app.engine.checks.failures import Fail
-from app.engine.moves.pairs import STEPS, _final_changes, all_pairs, best_pair, simulate_pair
-from app.engine.score.listscore import NEAR, ListScore
+from app.engine.moves import pairs
+from app.engine.moves.pairs import STEPS, all_pairs, best_pair, simulate_pair
+from app.engine.nodeops import primary_effect
+from app.engine.score.listscore import NEAR, Change
+from app.engine.score.metrics import LOCATION_ROW, component_values
+from app.engine.score.pairgrid import pair_grid
+from app.engine.score.secondary import secondary_effect
 from tests.support import docs as d, gen
 
 SPECS = [
@@ -28,6 +33,15 @@ def _cluster(k: int, seed: int, split: bool = False) -> Cluster:
         other = next(n for n, node in doc["nodes"].items() if node["group"] != group and not node["offline"])
         doc["instances"][name] = inst | {"nodes": [inst["nodes"][0], other]}
     return d.cluster_of(doc)
+
+
+def _final_changes(c: Cluster, i: int, p: np.ndarray, s: np.ndarray) -> list[Change]:
+    """Component values of p (new primary) and s (new secondary) once the pairs are done."""
+    spec = c.instances.specs[i]
+    pri = component_values(primary_effect(c, p, spec, True).fields)
+    pri[LOCATION_ROW] += c.pair_locations(p, s)
+    sec = component_values(secondary_effect(c, p, s, spec).fields)
+    return [Change(p, pri), Change(s, sec)]
 
 
 def _brute_force(c: Cluster, i: int, avail: np.ndarray, group: np.ndarray, force: bool):
@@ -82,23 +96,22 @@ def test_all_pairs_in_hails_order():
 
 @pytest.mark.parametrize("spec", range(len(SPECS)))
 def test_approximate_pair_scores_are_close_to_the_exact_refold(spec, monkeypatch):
-    # best_pair ranks all pairs by ListScore.approx_shared and refolds only those near the
-    # lowest: every approximate score must be within that tolerance of the exact one
+    # best_pair ranks all pairs by pair_grid and refolds only those near the lowest: every
+    # approximate score must be within that tolerance of the exact one
     current = {}
     compared = []
-    approx_shared = ListScore.approx_shared
 
-    def checked(ls, first, owner, second, map_delta, location):
-        out = approx_shared(ls, first, owner, second, map_delta, location)
-        p, s = first.nodes[owner], second.nodes[second.pos]
-        exact = ls.exact(_final_changes(ls.c, current["i"], p, s), map_delta[owner])
-        assert np.isfinite(out).tolist() == np.isfinite(exact).tolist()
+    def checked(ls, nodes, primary, secondary, map_delta, location, patch):
+        out = pair_grid(ls, nodes, primary, secondary, map_delta, location, patch)
+        a, b = np.nonzero(~np.eye(len(nodes), dtype=bool))
+        exact = ls.exact(_final_changes(ls.c, current["i"], nodes[a], nodes[b]), map_delta[a])
+        assert np.isfinite(out[a, b]).tolist() == np.isfinite(exact).tolist()
         ok = np.isfinite(exact)
-        np.testing.assert_allclose(out[ok], exact[ok], rtol=NEAR / 10, atol=NEAR / 10)
+        np.testing.assert_allclose(out[a, b][ok], exact[ok], rtol=NEAR / 10, atol=NEAR / 10)
         compared.append(int(ok.sum()))
         return out
 
-    monkeypatch.setattr(ListScore, "approx_shared", checked)
+    monkeypatch.setattr(pairs, "pair_grid", checked)
     for seed in range(3):
         c = _cluster(spec, seed)
         for i, inst in enumerate(c.instances.specs):

@@ -1,7 +1,7 @@
 """Every incremental score path against the full score of the cluster after actually placing
 the instance (`score_of`), on generated clusters with location and exclusion tags, offline
 and drained nodes: ListScore's exact refold (bit for bit) and approximation, the pair search's
-per-pair update (`SECONDARY_ROWS`) and `approx_shared` (`PEER_ROWS`)."""
+per-pair update (`SECONDARY_ROWS`) and the evacuations' pair grid (`pair_grid`)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from app.cluster import Cluster, InstanceSpec, request_spec
 from app.engine.moves.pairs import all_pairs
 from app.engine.nodeops import place_instance, primary_effect
 from app.engine.placement.search import SearchTrace, search_pairs
-from app.engine.score.listscore import NEAR, Change, ListScore, Seconds
-from app.engine.score.metrics import PEER_ROWS, component_values, score_of
-from app.engine.score.secondary import pair_secondaries, secondary_effect, secondary_values
+from app.engine.score.listscore import NEAR, Change, ListScore
+from app.engine.score.metrics import component_values, score_of
+from app.engine.score.pairgrid import grid_locations, grid_secondaries, pair_grid
+from app.engine.score.secondary import secondary_effect
 from app.protocol import AllocateRequest
 from tests.support import docs as d, gen
 
@@ -76,21 +77,17 @@ def test_listscore_pair_changes_equal_full_score(k, seed):
 
 
 @pytest.mark.parametrize(("k", "seed"), CASES)
-def test_approx_shared_equals_full_score(k, seed):
+def test_pair_grid_equals_full_score(k, seed):
     c, spec = _setup(k, seed)
     nodes = d.idx(c)
-    p, s = all_pairs(nodes)
     ls = ListScore(c, nodes)
-    first = Change(nodes, component_values(primary_effect(c, nodes, spec, True).fields))
-    sec = pair_secondaries(c, p, s, spec, True)
-    _, r_mem, fail_n1 = sec.finish(slice(None))
-    values = secondary_values(sec.base, sec.pos, r_mem, fail_n1, PEER_ROWS)
-    second = Seconds(sec.base.nodes, sec.pos, sec.base.values, PEER_ROWS, values)
-    owner = np.searchsorted(nodes, p)
-    scores = ls.approx_shared(
-        first, owner, second, ls.map_delta(nodes, spec.excl_tags), c.pair_locations(p, s)
-    )
-    _close(scores, [_full(c, spec, int(a), int(b)) for a, b in zip(p, s, strict=True)])
+    first = component_values(primary_effect(c, nodes, spec, True).fields)
+    sec = grid_secondaries(c, nodes, spec, True)
+    assert len(sec.patch.row) > 0
+    location = grid_locations(c, nodes)
+    scores = pair_grid(ls, nodes, first, sec.values, ls.map_delta(nodes, spec.excl_tags), location, sec.patch)
+    a, b = np.nonzero(~np.eye(len(nodes), dtype=bool))
+    _close(scores[a, b], [_full(c, spec, int(nodes[x]), int(nodes[y])) for x, y in zip(a, b, strict=True)])
 
 
 @pytest.mark.parametrize(("k", "seed"), CASES)
