@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import create_engine, select
 
 from app.store.models import ClusterState, Decision, DecisionInstance
-from tests.reliability.traffic import Call, Client, instance_name, load_figures
+from tests.reliability.traffic import SIZES, Call, Client, instance_name, load_figures, percentile
 
 ONE_LINE = re.compile(r"iallocd: [^\n]+\n")
 
@@ -24,6 +24,7 @@ class Stored:
     created: datetime
     instance: str
     nodes: list[str]
+    latency_ms: float  # as the service recorded it: body received to answer
 
 
 @dataclass
@@ -47,7 +48,12 @@ def read_store(database_url: str) -> tuple[list[Stored], dict[str, str]]:
     try:
         with engine.connect() as connection:
             query = select(
-                Decision.id, Decision.cluster, Decision.created, DecisionInstance.name, Decision.nodes
+                Decision.id,
+                Decision.cluster,
+                Decision.created,
+                DecisionInstance.name,
+                Decision.nodes,
+                Decision.latency_ms,
             ).join(DecisionInstance, DecisionInstance.decision_id == Decision.id)
             rows = [Stored(*row) for row in connection.execute(query)]
             states = dict(
@@ -120,11 +126,17 @@ def history_disorder(url: str, admin: str, clients: list[Client], calls: list[Ca
     return {cluster: history_out_of_order(url, admin, cluster, n) for cluster, n in made.items()}
 
 
-def summary(found: Audit, calls: list[Call], elapsed: float) -> str:
+def summary(found: Audit, calls: list[Call], rows: list[Stored], elapsed: float) -> str:
+    in_service = {size: [r.latency_ms for r in rows if f"-{size}." in r.cluster] for size in SIZES}
+    service = ", ".join(
+        f"{size} p50 {percentile(ms, 50):.0f} ms, p99 {percentile(ms, 99):.0f} ms"
+        for size, ms in in_service.items()
+    )
     return (
         f"calls {found.calls}, answered {found.answered}, failed with one line {found.failed_clearly}"
         f" ({dict(found.failures)}), stored {found.stored} (of them not answered: {found.stored_unanswered}),"
-        f" duplicated {len(found.duplicated)}; {load_figures(calls, elapsed)}"
+        f" duplicated {len(found.duplicated)}; through the shim: {load_figures(calls, elapsed)};"
+        f" in the service: {service}"
     )
 
 

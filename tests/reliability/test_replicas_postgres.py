@@ -78,6 +78,6 @@ def test_replicas_survive_a_kill_and_a_database_restart(haproxy, own_postgres, r
         disorder = history_disorder(proxy.url, ADMIN, clients, calls)
     with capsys.disabled():
         print(f"\nreplicas on PostgreSQL, {len(clients)} clusters, {elapsed:.0f} s: {'; '.join(events)}")
-        print(summary(found, calls, elapsed))
+        print(summary(found, calls, rows, elapsed))
     assert_sound(found, rows, disorder)
     assert "holding 0" not in events[0], "the replica was not killed in the middle of a request"

@@ -40,6 +40,6 @@ def test_sqlite_service_killed_mid_request_loses_no_answer(tmp_path, capsys):
         service.stop()
     with capsys.disabled():
         print(f"\nSQLite, {len(clients)} clusters, {elapsed:.0f} s: {'; '.join(events)}")
-        print(summary(found, calls, elapsed))
+        print(summary(found, calls, rows, elapsed))
     assert_sound(found, rows, disorder)
     assert "holding 0" not in events[0], "the service was not killed in the middle of a request"
