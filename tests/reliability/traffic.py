@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 
 from tests.shim.fakes import run_shim, write_config
-from tests.support.gen import ClusterSpec, Doc, allocate_request, generate
+from tests.support.gen import ClusterSpec, allocate_request, generate
 
 SIZES = {"small": 20, "large": 150}  # nodes of each size's cluster (75 KB and 550 KB documents)
+PLACEHOLDER = "instance-named-by-the-call"
 SHIM_TIMEOUT = 30  # seconds the shim waits for an answer; the calls are killed after twice that
 
 
@@ -30,7 +31,7 @@ class Client:
     size: str
     folder: Path
     config: Path  # the shim's iallocd.conf, with the cluster's token
-    document: Doc  # an allocate request; each call renames its instance
+    document: bytes  # an allocate request for the instance PLACEHOLDER, renamed by each call
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,16 @@ def make_clients(folder: Path, url: str, admin: str, count: int) -> list[Client]
         token = register(url, admin, cluster)
         config = write_config(where, [url], token=token, timeout=str(SHIM_TIMEOUT))
         document = allocate_request(bases[size] | {"cluster_name": cluster}, random.Random(i))
-        clients.append(Client(cluster, size, where, config, document))
+        document["request"]["name"] = PLACEHOLDER
+        clients.append(Client(cluster, size, where, config, json.dumps(document).encode()))
     return clients
 
 
 def call_once(client: Client, seq: int, began: float) -> Call:
-    request = client.document["request"] | {"name": instance_name(client.cluster, seq)}
     path = client.folder / "input.json"
-    path.write_text(json.dumps(client.document | {"request": request}))
+    path.write_bytes(
+        client.document.replace(PLACEHOLDER.encode(), instance_name(client.cluster, seq).encode())
+    )
     started = time.monotonic()
     try:
         result = run_shim(client.config, path, timeout=2 * SHIM_TIMEOUT)
