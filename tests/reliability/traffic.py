@@ -99,13 +99,18 @@ def call_once(client: Client, seq: int, began: float) -> Call:
 def post_for(clients: list[Client], seconds: float) -> list[Call]:
     """Every client calls the shim again and again until `seconds` have passed; all calls."""
     calls: list[Call] = []
+    errors: list[Exception] = []  # a client's own failure, raised here rather than lost in its thread
     lock = threading.Lock()
     began = time.monotonic()
 
     def loop(client: Client) -> None:
         seq = 0
         while time.monotonic() - began < seconds:
-            call = call_once(client, seq, began)
+            try:
+                call = call_once(client, seq, began)
+            except Exception as exc:
+                errors.append(exc)
+                return
             with lock:
                 calls.append(call)
             seq += 1
@@ -115,6 +120,10 @@ def post_for(clients: list[Client], seconds: float) -> list[Call]:
         thread.start()
     for thread in threads:
         thread.join(seconds + 4 * SHIM_TIMEOUT)
+    if errors:
+        raise errors[0]
+    if any(thread.is_alive() for thread in threads):
+        raise RuntimeError("a client's calls did not end in time")
     return calls
 
 
