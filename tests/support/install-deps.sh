@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Python packages. As root it installs Debian's
-# ganeti-htools (hail), postgresql and chromium (the console's browser tests; Playwright drives it,
-# it never downloads a browser of its own) when missing; as anyone it extracts Ganeti 3.0's own
+# ganeti-htools (hail), postgresql, haproxy (in front of tests/reliability's replicas) and
+# chromium (the console's browser tests; Playwright drives it, it never downloads a browser of
+# its own) when missing; as anyone it extracts Ganeti 3.0's own
 # Python code (never installed: it conflicts with ganeti-htools and starts daemons).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 need=()
 [ -x /usr/lib/ganeti/iallocators/hail ] || need+=(ganeti-htools)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
 # `docker compose config` checks the deployment files; no Docker engine is needed for that.
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need+=(docker-compose)

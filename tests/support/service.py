@@ -30,6 +30,23 @@ def service_env(**settings: str) -> dict[str, str]:
     return env
 
 
+def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    """Until `url`/healthz answers 200; RuntimeError with the log's end if the process exits or
+    `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"service exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"service not healthy in {timeout} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def running_service(command: list[str], env: dict[str, str], log: Path, timeout: float = 60) -> Iterator[str]:
     """Start `command` (which gets --host/--port appended), wait for /healthz, yield its base URL,
@@ -45,18 +62,7 @@ def running_service(command: list[str], env: dict[str, str], log: Path, timeout:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"service exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"service not healthy in {timeout} s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_healthy(url, process, log, timeout)
         yield url
     finally:
         process.send_signal(signal.SIGTERM)
