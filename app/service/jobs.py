@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import math
+import signal
 import time
 import traceback
 import zlib
@@ -102,12 +103,45 @@ class Job(Protocol[R]):
     def run(self, after: Afterwards) -> R: ...
 
 
-def execute(job: Job[R], after: Afterwards) -> R | Rejected | Crashed:
-    """Run `job`, turning bad input and engine bugs into values. The cyclic garbage collector
-    waits until `after` is done: it would rescan every JSON object of a big document while it
-    is parsed, and again once it is answered."""
+@dataclass(frozen=True)
+class TimedOut:
+    """The run was ended after `seconds`: its request had timed out (the worker is free again)."""
+
+    seconds: float
+
+
+class _Overtime(BaseException):
+    """Raised into a run past its time; a BaseException, so that no `except Exception` on the
+    way (the engine's, the bookkeeping's) takes it for an error of its own."""
+
+
+def _overtime(_signum: int, _frame: object) -> None:
+    raise _Overtime
+
+
+def execute(
+    job: Job[R], after: Afterwards, seconds: float | None = None
+) -> R | Rejected | Crashed | TimedOut:
+    """Run `job`, turning bad input and engine bugs into values, and ending it after `seconds`
+    (None: never; in an engine process only, whose main thread runs the job). The cyclic
+    garbage collector waits until `after` is done: it would rescan every JSON object of a big
+    document while it is parsed, and again once it is answered."""
     gc.disable()
     after.armed = True
+    try:
+        if seconds is not None:
+            signal.signal(signal.SIGALRM, _overtime)
+            signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+        try:
+            return _outcome(job, after)
+        finally:  # no alarm past this point, wherever the run was when it ended
+            if seconds is not None:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Overtime:
+        return TimedOut(seconds or 0.0)
+
+
+def _outcome(job: Job[R], after: Afterwards) -> R | Rejected | Crashed:
     try:
         return job.run(after)
     except InputError as exc:

@@ -10,7 +10,9 @@ the CPU.
 A cluster over its limit waits in a short queue rather than being refused: Ganeti calls the
 iallocator inside a job and a refusal fails the job, while a wait of seconds is harmless. The wait
 counts in the request timeout; only a full queue is refused (429). A run that outlives its request
-keeps its cluster's slot until it really ends, so timed-out runs cannot pile up.
+is ended in its process OVERTIME seconds later (an alarm raised into it between two Python steps;
+a NumPy call under way finishes first) and its cluster's slot is freed then, not before, so
+timed-out runs cannot pile up; the process stays and takes the next run.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ from multiprocessing.process import BaseProcess
 from typing import TypeVar
 
 from app.service.errors import Busy, EngineUnavailable
-from app.service.jobs import Afterwards, Crashed, Job, Rejected, execute
+from app.service.jobs import Afterwards, Crashed, Job, Rejected, TimedOut, execute
 from app.service.memory import tune_malloc
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+OVERTIME = 0.5  # seconds a run may go on past its request's time (the request has had its 504)
 
 
 @dataclass
@@ -125,7 +128,7 @@ class EnginePool:
             else:
                 self._small = self._new_executor(small=True)
 
-    async def run(self, cluster: str, timeout: float, job: Job[T]) -> T | Rejected | Crashed:
+    async def run(self, cluster: str, timeout: float, job: Job[T]) -> T | Rejected | Crashed | TimedOut:
         """`job` in a worker under `cluster`'s limit; the whole wait is bounded by `timeout`.
         The lane follows the job's document size."""
         loop = asyncio.get_running_loop()
@@ -134,7 +137,10 @@ class EnginePool:
         main = job.size > self.small_bytes or self._busy < self.workers
         executor = self._executor if main else self._small
         try:
-            future: Future[T | Rejected | Crashed] = executor.submit(execute, job, Afterwards())
+            left = deadline - loop.time() + OVERTIME
+            future: Future[T | Rejected | Crashed | TimedOut] = executor.submit(
+                execute, job, Afterwards(), left
+            )
         except (BrokenProcessPool, RuntimeError) as exc:
             self.gate.release(cluster)
             self._restart(executor)
@@ -148,7 +154,7 @@ class EnginePool:
             if main:
                 self._busy -= 1
 
-        def done(_: Future[T | Rejected | Crashed]) -> None:
+        def done(_: Future[T | Rejected | Crashed | TimedOut]) -> None:
             try:
                 loop.call_soon_threadsafe(finished)
             except RuntimeError:  # the loop is closed: the service is stopping

@@ -7,7 +7,7 @@ import logging
 from typing import TypeVar
 
 from app.service.errors import EngineCrashed, EngineTimeout, InputRejected
-from app.service.jobs import Crashed, Job, Rejected
+from app.service.jobs import Crashed, Job, Rejected, TimedOut
 from app.service.pool import EnginePool
 
 T = TypeVar("T")
@@ -27,6 +27,8 @@ class EngineRunner:
             result = await self.pool.run(cluster, self.timeout, job)
         except TimeoutError:
             raise EngineTimeout(self.timeout) from None
+        if isinstance(result, TimedOut):  # ended by its own alarm before the wait gave up
+            raise EngineTimeout(self.timeout)
         if isinstance(result, Rejected):
             raise InputRejected(result)
         if isinstance(result, Crashed):

@@ -49,6 +49,8 @@ def fake_answer(
         os._exit(3)
     if request.get("test_raise"):
         raise RuntimeError("engine bug")
+    if request.get("test_exhaust"):
+        raise MemoryError("the engine process ran out of memory")
     time.sleep(float(request.get("test_sleep", 0)))
     nodes: dict[str, Any] = doc["nodes"] if isinstance(doc.get("nodes"), dict) else {}
     online = sorted(n for n, v in nodes.items() if isinstance(v, dict) and not v.get("offline"))

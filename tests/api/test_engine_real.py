@@ -3,10 +3,14 @@ test documents it answers exactly what the engine answers in-process, or the sam
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
+import time
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from app.api.examples import ALLOCATE_REQUEST
@@ -14,6 +18,8 @@ from app.main import create_app
 from app.protocol.errors import InputError
 from app.service.answer import answer
 from tests.api.conftest import ADMIN, bearer, make_settings, running
+from tests.support.cluster_spec import ClusterSpec, mixed
+from tests.support.gen import generate, multi_allocate_request
 
 pytestmark = pytest.mark.anyio
 
@@ -61,3 +67,23 @@ async def test_real_engine_openapi_example_answered(real):
     assert response.json()["success"] is True
     state = (await real.get(f"/clusters/{ALLOCATE_REQUEST['cluster_name']}", headers=headers)).json()["state"]
     assert state["summary"]["nodes"] == 2 and state["score_before"] is not None
+
+
+async def test_real_engine_run_past_the_timeout_ended_and_the_worker_back(sqlite_url):
+    """A document built to run long (300 instances to allocate one by one with the global N+1
+    check, several seconds): 504 at the request timeout, the run ended in its process soon
+    after (pool.OVERTIME), and the same cluster's next request answered long before the run
+    would have finished."""
+    base = generate(ClusterSpec(nodes=300, groups=1, templates=mixed(), cluster_name="long.example.com"), 1)
+    long = orjson.dumps(multi_allocate_request(base, random.Random(1), 300))
+    small = orjson.dumps(multi_allocate_request(base, random.Random(2), 1))
+    settings = make_settings(sqlite_url, request_timeout=0.5, cluster_concurrency=1, cluster_queue=0)
+    async with running(create_app(settings)) as client:
+        headers = await token_for(client, "long.example.com")
+        assert (await client.post("/allocate", content=small, headers=headers)).status_code == 200  # warm
+        started = time.monotonic()
+        slow = await client.post("/allocate", content=long, headers=headers)
+        assert slow.status_code == 504
+        while (await client.post("/allocate", content=small, headers=headers)).status_code == 429:
+            await asyncio.sleep(0.05)
+        assert time.monotonic() - started < 3.0  # the run alone takes several seconds

@@ -109,16 +109,24 @@ async def test_pool_runs_off_the_event_loop_in_other_processes():
         await pool.close()
 
 
-async def test_pool_timeout_keeps_slot_until_run_ends():
+async def test_pool_timeout_ends_the_run_then_frees_its_slot_and_worker():
     pool = EnginePool(workers=1, limit=1, queue=0, warm_module="os")
     try:
-        await pool.run("a", 10, Nap(0))  # start the worker
+        first = await pool.run("a", 10, Nap(0))  # start the worker
         with pytest.raises(TimeoutError):
-            await pool.run("a", 0.1, Nap(0.6))
-        with pytest.raises(Busy):
+            await pool.run("a", 0.1, Nap(30))
+        with pytest.raises(Busy):  # the slot is held until the run is ended, OVERTIME later
             await pool.run("a", 1, Nap(0))
-        await asyncio.sleep(0.8)
-        assert await pool.run("a", 5, Nap(0))
+        started = time.monotonic()
+        while True:
+            try:
+                again = await pool.run("a", 5, Nap(0))
+                break
+            except Busy:
+                assert time.monotonic() - started < 5, "the 30 s run was not ended"
+                await asyncio.sleep(0.05)
+        assert time.monotonic() - started < 5
+        assert again == first  # the same process: ended, not killed
     finally:
         await pool.close()
 

@@ -221,21 +221,21 @@ async def test_allocate_no_placement_is_200_success_false_and_counted(client):
     assert 'iallocd_failures_total{reason="placement:FailDisk"} 1.0' in metrics
 
 
-async def test_allocate_slow_run_timeout_504_and_slot_held_until_run_ends(serve):
+async def test_allocate_slow_run_timeout_504_run_ended_and_worker_back(serve):
     async with serve(request_timeout=1, cluster_concurrency=1, cluster_queue=0) as client:
         c1 = await register(client, "c1")
         assert (await client.post("/allocate", content=document("c1"), headers=c1.headers)).status_code == 200
-        slow = await client.post("/allocate", content=document("c1", test_sleep=3), headers=c1.headers)
+        slow = await client.post("/allocate", content=document("c1", test_sleep=60), headers=c1.headers)
         assert slow.status_code == 504
         assert slow.json()["error"] == "timeout"
-        # The timed-out run still occupies c1's only slot, and c1's queue has no room.
+        # The timed-out run occupies c1's only slot until it is ended, and c1's queue has no room.
         busy = await client.post("/allocate", content=document("c1"), headers=c1.headers)
         assert busy.status_code == 429
         assert busy.headers["Retry-After"] == "1"
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 5  # far less than the 60 s the run would take
         while (await client.post("/allocate", content=document("c1"), headers=c1.headers)).status_code == 429:
-            assert time.monotonic() < deadline, "the slot was never released"
-            await asyncio.sleep(0.2)
+            assert time.monotonic() < deadline, "the timed-out run was not ended"
+            await asyncio.sleep(0.1)
 
 
 async def test_allocate_waits_in_queue_for_a_slot(serve):
@@ -285,6 +285,14 @@ async def test_allocate_engine_bug_500_without_traceback(client):
     assert response.status_code == 500
     assert response.json()["error"] == "internal"
     assert "Traceback" not in response.text and "engine bug" not in response.text
+
+
+async def test_allocate_engine_out_of_memory_500_then_next_answered(client):
+    c1 = await register(client, "c1")
+    response = await client.post("/allocate", content=document("c1", test_exhaust=True), headers=c1.headers)
+    assert response.status_code == 500 and response.json()["error"] == "internal"
+    assert "Traceback" not in response.text
+    assert (await client.post("/allocate", content=document("c1"), headers=c1.headers)).status_code == 200
 
 
 async def test_allocate_store_write_fails_503_and_no_answer(client, sqlite_url):
