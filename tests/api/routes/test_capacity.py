@@ -209,3 +209,13 @@ async def test_capacity_body_not_json_or_compressed(real):
     assert broken.json()["detail"][0]["loc"] == "body"
     gzipped = await real.post(url, content=b"x", headers=c.headers | {"Content-Encoding": "gzip"})
     assert (gzipped.status_code, gzipped.json()["error"]) == (415, "unsupported_encoding")
+
+
+async def test_store_documents_off_keeps_no_document_in_the_state_either(serve):
+    async with serve(answer=answer, store_documents=False) as client:
+        c = await register(client, CLUSTER)
+        await _allocate(client, c, d.document(THREE_NODES))
+        response = await _capacity(client, c, PLAIN_4G)
+        assert response.status_code == 404 and "IALLOCD_STORE_DOCUMENTS" in response.json()["detail"]
+        summary = (await client.get(f"/clusters/{CLUSTER}", headers=c.headers)).json()
+        assert summary["state"]["summary"]["nodes"] == 3  # the figures are kept, the document not
