@@ -27,15 +27,17 @@ def migration_allowed(c: Cluster, src: int, dst: int) -> bool:
     return c.nodes.mig_tags[src] <= c.nodes.rmig_tags[dst]
 
 
-def _primary_fail(c: Cluster, node: int, inst_idx: int, force: bool, loc: int) -> Fail | None:
+def primary_fail(c: Cluster, node: int, inst_idx: int, force: bool, loc: int) -> Fail | None:
+    """Why instance `inst_idx` cannot become primary on `node` (`addPriEx`), or None."""
     spec = c.instances.specs[inst_idx]
     code = int(primary_effect(c, np.array([node]), spec, force, loc).fail[0])
     return Fail(code) if code else None
 
 
-def _secondary_fail(
+def secondary_fail(
     c: Cluster, primary: int, node: int, inst_idx: int, force: bool, ignore_disks: bool = False
 ) -> Fail | None:
+    """Why instance `inst_idx` cannot become DRBD secondary on `node` (`addSecExEx`), or None."""
     spec = c.instances.specs[inst_idx]
     eff = secondary_effect(c, np.array([primary]), np.array([node]), spec, force, ignore_disks)
     code = int(eff.fail[0])
@@ -52,10 +54,10 @@ def failover(c: Cluster, i: int, force: bool) -> Fail | None:
     snap = snapshot(c, [p, s])
     remove_primary(c, p, spec, loc)
     remove_secondary(c, s, spec, p)
-    why = _primary_fail(c, s, i, p_off or force, loc)
+    why = primary_fail(c, s, i, p_off or force, loc)
     if why is None:
         add_primary(c, s, spec, loc)
-        why = _secondary_fail(c, s, p, i, p_off or force, ignore_disks=p_off)
+        why = secondary_fail(c, s, p, i, p_off or force, ignore_disks=p_off)
     if why is not None:
         restore(c, snap)
         return why
@@ -70,7 +72,7 @@ def failover_to_any(c: Cluster, i: int, target: int, force: bool) -> Fail | None
     spec, p, loc = insts.specs[i], int(insts.pnode[i]), int(insts.loc_score[i])
     if not migration_allowed(c, p, target):
         return Fail.MIG
-    why = _primary_fail(c, target, i, bool(c.nodes.offline[p]) or force, loc)
+    why = primary_fail(c, target, i, bool(c.nodes.offline[p]) or force, loc)
     if why is not None:
         return why
     add_primary(c, target, spec, loc)
@@ -87,10 +89,10 @@ def replace_secondary(c: Cluster, i: int, target: int, force: bool) -> Fail | No
     snap = snapshot(c, [p, s, target])
     remove_primary(c, p, spec, loc)
     remove_secondary(c, s, spec, p)
-    why = _secondary_fail(c, p, target, i, bool(c.nodes.offline[s]) or force)
+    why = secondary_fail(c, p, target, i, bool(c.nodes.offline[s]) or force)
     if why is None:
         add_secondary(c, target, spec, p)
-        why = _primary_fail(c, p, i, True, new_loc)
+        why = primary_fail(c, p, i, True, new_loc)
     if why is not None:
         restore(c, snap)
         return why

@@ -1,0 +1,78 @@
+"""One greedy step of hbal (`Cluster.hs: checkMove`): the best move of any movable instance of a
+node group, scored over the group's nodes as hbal scores it (a full `compCV`).
+
+Scores are ranked with the incremental update and refolded exactly near the lowest
+(`ListScore.scores`), so that equal scores tie as they tie in hbal: the first candidate in
+hbal's order (instances in input order; per instance the failover, then per target node the
+kinds of `possibleMoves`) wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.cluster.model import Cluster, IntArray
+from app.engine.balance.candidates import Batch, add_instance
+from app.engine.balance.options import MOVABLE, BalanceOptions, MoveKind
+from app.engine.score.listscore import ListScore
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The move a step makes and the group's score after it."""
+
+    instance: int
+    kind: MoveKind
+    target: int
+    score: float
+
+
+def movable(c: Cluster, group_nodes: IntArray, opts: BalanceOptions) -> list[int]:
+    """The instances hbal may move in the group, in input order (`tryBalance`'s `reloc_inst`):
+    a movable template, both nodes in the group, selected and not excluded, and in evacuation
+    mode only those with a node offline or drained."""
+    insts, n = c.instances, c.nodes
+    inside = np.zeros(len(n), dtype=bool)
+    inside[group_nodes] = True
+    out = []
+    for i in np.flatnonzero(inside[insts.pnode]).tolist():
+        spec, s = insts.specs[i], int(insts.snode[i])
+        nodes = [int(insts.pnode[i])] + ([s] if s >= 0 else [])
+        if spec.template not in MOVABLE or not all(inside[x] for x in nodes):
+            continue
+        if spec.name in opts.exclude_instances or opts.select_instances and spec.name not in opts.select_instances:
+            continue
+        if opts.evac_mode and not any(n.offline[x] for x in nodes):
+            continue
+        out.append(i)
+    return out
+
+
+def best_move(c: Cluster, group_nodes: IntArray, victims: list[int], opts: BalanceOptions) -> Choice | None:
+    """The lowest-scoring valid move of one of `victims`, or None if none lowers the score."""
+    ls = ListScore(c, group_nodes)
+    online = group_nodes[~c.nodes.offline[group_nodes]]
+    batches = [Batch(2), Batch(3)]
+    for rank, i in enumerate(victims):
+        add_instance(c, i, rank, online, opts, ls.stats.loc_excl, batches[0], batches[1])
+    best: tuple[float, int, Batch, int] | None = None
+    for batch in batches:
+        if not batch.order:
+            continue
+        scores = ls.scores(batch.changes(), np.concatenate(batch.map_delta))
+        order = np.concatenate(batch.order)
+        ok = np.isfinite(scores)
+        if not ok.any():
+            continue
+        low = float(scores[ok].min())
+        pos = np.flatnonzero(ok & (scores == low))
+        k = int(pos[np.argmin(order[pos])])
+        if best is None or (low, int(order[k])) < (best[0], best[1]):
+            best = (low, int(order[k]), batch, k)
+    if best is None or not best[0] < ls.base():
+        return None
+    low, _, batch, k = best
+    kinds = [kind for ks in batch.kind for kind in ks]
+    return Choice(int(np.concatenate(batch.inst)[k]), kinds[k], int(np.concatenate(batch.target)[k]), low)
