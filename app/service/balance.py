@@ -1,4 +1,4 @@
-"""A balancing plan for a document: hbal's algorithm (`app.engine.balance`) on the cluster an
+"""A balancing plan for a document: hbal's algorithm (the engine's `balance`) on the cluster an
 iallocator document describes, shaped as JSON. Used by `app.cli balance` and the service.
 
 The document needs no request (hbal reads a cluster, not a request): one that has none is

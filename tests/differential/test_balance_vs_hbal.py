@@ -32,7 +32,14 @@ from app.engine.balance.apply import apply_move
 from app.engine.score.metrics import score_of
 from app.service.balance import plan_document
 from tests.support import docs as d, gen
-from tests.support.hbal import NEUTRAL_REQUEST, SKIP_REASON, HbalRun, hbal_available, run_hbal, with_empty_nodes
+from tests.support.hbal import (
+    NEUTRAL_REQUEST,
+    SKIP_REASON,
+    HbalRun,
+    hbal_available,
+    run_hbal,
+    with_empty_nodes,
+)
 
 pytestmark = [pytest.mark.hail, pytest.mark.skipif(not hbal_available(), reason=SKIP_REASON)]
 SEEDS = range(40)
@@ -56,8 +63,8 @@ def _case(seed: int) -> tuple[gen.Doc, list[str]]:
     )
     doc = with_empty_nodes(gen.generate(spec, seed), rng.choice([0, 1, 2]), rng)
     flags: list[str] = []
-    for flag, chance in (("--ignore-soft-errors", 0.2), ("--no-disk-moves", 0.1), ("--no-instance-moves", 0.1),
-                         ("--evac-mode", 0.1), ("--restricted-migration", 0.1)):  # fmt: skip
+    chances = {"--ignore-soft-errors": 0.2, "--no-disk-moves": 0.1, "--no-instance-moves": 0.1}
+    for flag, chance in (chances | {"--evac-mode": 0.1, "--restricted-migration": 0.1}).items():
         if rng.random() < chance:
             flags.append(flag)
     if rng.random() < 0.2:
@@ -86,8 +93,14 @@ def _replay(doc: gen.Doc, flags: list[str], moves: list[tuple[str, str, int, flo
         assert score_of(c, nodes) == pytest.approx(score, abs=tol), f"score after move {k}"
 
 
-KIND_OF_SHORT = {"f": "failover", "r": "replace_secondary", "r f": "replace_and_failover",
-                 "f r f": "replace_primary", "f r": "failover_and_replace", "fa": "failover_to_any"}  # fmt: skip
+KIND_OF_SHORT = {
+    "f": "failover",
+    "r": "replace_secondary",
+    "r f": "replace_and_failover",
+    "f r f": "replace_primary",
+    "f r": "failover_and_replace",
+    "fa": "failover_to_any",
+}
 
 
 def _hbal_moves(c_doc: gen.Doc, run: HbalRun) -> list[tuple[str, str, int, float]]:
@@ -130,7 +143,11 @@ def _target(c: Any, step: Any) -> int:
     or the new secondary (replace-secondary, failover-and-replace); none for a failover."""
     if step.kind == "failover":
         return -1
-    new = step.new_nodes[0] if step.kind in ("failover_to_any", "replace_primary", "replace_and_failover") else step.new_nodes[1]
+    new = (
+        step.new_nodes[0]
+        if step.kind in ("failover_to_any", "replace_primary", "replace_and_failover")
+        else step.new_nodes[1]
+    )
     return int(c.node_index[new])
 
 

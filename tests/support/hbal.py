@@ -53,7 +53,9 @@ def text_state(doc: Doc, directory: Path) -> Path:
     """The cluster of `doc` in htools text format, as hail loaded it."""
     src = directory / "doc.json"
     src.write_text(json.dumps(doc if "request" in doc else doc | {"request": NEUTRAL_REQUEST}))
-    subprocess.run([HAIL, "-S", str(directory / "state"), str(src)], capture_output=True, check=True, timeout=120)
+    subprocess.run(
+        [HAIL, "-S", str(directory / "state"), str(src)], capture_output=True, check=True, timeout=120
+    )
     return directory / "state.pre-ialloc"
 
 

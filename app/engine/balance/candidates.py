@@ -57,7 +57,10 @@ class Batch:
 
     def changes(self) -> list[Change]:
         return [
-            Change(np.concatenate([ns[k] for ns in self.nodes]), np.concatenate([vs[k] for vs in self.values], axis=1))
+            Change(
+                np.concatenate([ns[k] for ns in self.nodes]),
+                np.concatenate([vs[k] for vs in self.values], axis=1),
+            )
             for k in range(self.width)
         ]
 
@@ -68,7 +71,9 @@ def _values(c: Cluster, node: int, count: int) -> tuple[IntArray, FloatArray]:
     return np.full(count, node, dtype=np.int64), np.repeat(v, count, axis=1)
 
 
-def map_change(c: Cluster, known: Counter[tuple[str, str]], spec: InstanceSpec, old: int, new: IntArray) -> FloatArray:
+def map_change(
+    c: Cluster, known: Counter[tuple[str, str]], spec: InstanceSpec, old: int, new: IntArray
+) -> FloatArray:
     """Change of the location/exclusion map value (over the online nodes, `known`) when the
     instance's primary goes from `old` to each of `new`."""
     out = np.zeros(len(new))
@@ -121,7 +126,9 @@ def add_instance(c: Cluster, i: int, rank: int, online: IntArray, opts: BalanceO
         _drbd(c, i, targets, slot, kinds, known, force, triples)
 
 
-def _failover(c: Cluster, i: int, order: int, known: Counter[tuple[str, str]], force: bool, out: Batch) -> None:
+def _failover(
+    c: Cluster, i: int, order: int, known: Counter[tuple[str, str]], force: bool, out: Batch
+) -> None:
     insts = c.instances
     p, s = int(insts.pnode[i]), int(insts.snode[i])
     snap = snapshot(c, [p, s])
@@ -131,7 +138,14 @@ def _failover(c: Cluster, i: int, order: int, known: Counter[tuple[str, str]], f
         insts.pnode[i], insts.snode[i] = p, s
         one = np.array([order])
         delta = map_change(c, known, insts.specs[i], p, np.array([s]))
-        out.add(one, i, "failover", np.array([NO_NODE]), [(np.array([p]), v[:, :1]), (np.array([s]), v[:, 1:])], delta)
+        out.add(
+            one,
+            i,
+            "failover",
+            np.array([NO_NODE]),
+            [(np.array([p]), v[:, :1]), (np.array([s]), v[:, 1:])],
+            delta,
+        )
 
 
 def _to_any(c: Cluster, i: int, targets: IntArray, slot: IntArray, known: Counter[tuple[str, str]],
@@ -148,7 +162,9 @@ def _to_any(c: Cluster, i: int, targets: IntArray, slot: IntArray, known: Counte
     old = _values(c, p, int(ok.sum()))
     restore(c, snap)
     new = (targets[ok], component_values(eff.fields)[:, ok])
-    out.add(slot[ok], i, "failover_to_any", targets[ok], [old, new], map_change(c, known, spec, p, targets[ok]))
+    out.add(
+        slot[ok], i, "failover_to_any", targets[ok], [old, new], map_change(c, known, spec, p, targets[ok])
+    )
 
 
 def _drbd(c: Cluster, i: int, targets: IntArray, slot: IntArray, kinds: list[MoveKind],

@@ -36,14 +36,15 @@ class Step:
         """The move as migrations ("f", target or None) and disk replacements ("r", node)."""
         p = self.new_nodes[0]
         s = self.new_nodes[1] if len(self.new_nodes) > 1 else ""
-        return {
+        parts: dict[MoveKind, list[tuple[str, str | None]]] = {
             "failover": [("f", None)],
             "failover_to_any": [("f", p)],
             "replace_secondary": [("r", s)],
             "replace_and_failover": [("r", p), ("f", None)],
             "replace_primary": [("f", None), ("r", p), ("f", None)],
             "failover_and_replace": [("f", None), ("r", s)],
-        }[self.kind]
+        }
+        return parts[self.kind]
 
     def opcodes(self) -> list[Opcode]:
         """The job Ganeti runs for the move (the shape of node-evacuate's jobs)."""

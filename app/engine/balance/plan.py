@@ -106,4 +106,3 @@ def balance(c: Cluster, opts: BalanceOptions, deadline: float | None = None) -> 
     """The plan of every group to balance; `c` is left as it was."""
     work = c.copy()
     return [balance_group(work, g, opts, deadline) for g in groups_to_balance(c, opts)]
-

@@ -42,7 +42,11 @@ def movable(c: Cluster, group_nodes: IntArray, opts: BalanceOptions) -> list[int
         nodes = [int(insts.pnode[i])] + ([s] if s >= 0 else [])
         if spec.template not in MOVABLE or not all(inside[x] for x in nodes):
             continue
-        if spec.name in opts.exclude_instances or opts.select_instances and spec.name not in opts.select_instances:
+        if (
+            spec.name in opts.exclude_instances
+            or opts.select_instances
+            and spec.name not in opts.select_instances
+        ):
             continue
         if opts.evac_mode and not any(n.offline[x] for x in nodes):
             continue
