@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.cluster.model import NO_NODE, Cluster, FloatArray, InstanceSpec, IntArray
+from app.cluster.model import Cluster, FloatArray, InstanceSpec, IntArray
 from app.engine.balance.options import BalanceOptions, MoveKind
-from app.engine.moves.apply import failover
-from app.engine.nodeops import primary_effect, remove_primary, remove_secondary, restore, snapshot
+from app.engine.nodeops import primary_effect, remove_primary, restore, snapshot
 from app.engine.score.listscore import Change
 from app.engine.score.metrics import component_values, node_fields
-from app.engine.score.secondary import secondary_effect
 
 KIND_RANK: dict[MoveKind, int] = {
     "replace_secondary": 0,
@@ -65,7 +63,7 @@ class Batch:
         ]
 
 
-def _values(c: Cluster, node: int, count: int) -> tuple[IntArray, FloatArray]:
+def node_values(c: Cluster, node: int, count: int) -> tuple[IntArray, FloatArray]:
     """One node's values as they are now, repeated for `count` candidates."""
     v = component_values(node_fields(c, np.array([node])))
     return np.full(count, node, dtype=np.int64), np.repeat(v, count, axis=1)
@@ -107,48 +105,7 @@ def drbd_kinds(opts: BalanceOptions, use_secondary: bool, primary_offline: bool)
     return ["replace_secondary", "replace_and_failover", "replace_primary", "failover_and_replace"]
 
 
-def add_instance(c: Cluster, i: int, rank: int, online: IntArray, opts: BalanceOptions,
-                 known: Counter[tuple[str, str]], pairs: Batch, triples: Batch) -> None:  # fmt: skip
-    """Every candidate move of instance `i` (the `rank`-th moving one) to the `online` nodes."""
-    insts, force = c.instances, opts.ignore_soft_errors
-    spec, p, s = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i])
-    targets = online[(online != p) & (online != s)]
-    slot = rank * (1 + PER_TARGET * len(c.nodes)) + 1 + PER_TARGET * targets
-    if spec.template != "drbd":
-        if opts.instance_moves and len(targets):
-            _to_any(c, i, targets, slot, known, force, pairs)
-        return
-    use_secondary = bool(np.any(online == s)) and opts.instance_moves
-    if use_secondary:
-        _failover(c, i, rank * (1 + PER_TARGET * len(c.nodes)), known, force, pairs)
-    kinds = drbd_kinds(opts, use_secondary, bool(c.nodes.offline[p]))
-    if kinds and len(targets):
-        _drbd(c, i, targets, slot, kinds, known, force, triples)
-
-
-def _failover(
-    c: Cluster, i: int, order: int, known: Counter[tuple[str, str]], force: bool, out: Batch
-) -> None:
-    insts = c.instances
-    p, s = int(insts.pnode[i]), int(insts.snode[i])
-    snap = snapshot(c, [p, s])
-    if failover(c, i, force) is None:
-        v = component_values(node_fields(c, np.array([p, s])))
-        restore(c, snap)
-        insts.pnode[i], insts.snode[i] = p, s
-        one = np.array([order])
-        delta = map_change(c, known, insts.specs[i], p, np.array([s]))
-        out.add(
-            one,
-            i,
-            "failover",
-            np.array([NO_NODE]),
-            [(np.array([p]), v[:, :1]), (np.array([s]), v[:, 1:])],
-            delta,
-        )
-
-
-def _to_any(c: Cluster, i: int, targets: IntArray, slot: IntArray, known: Counter[tuple[str, str]],
+def to_any(c: Cluster, i: int, targets: IntArray, slot: IntArray, known: Counter[tuple[str, str]],
             force: bool, out: Batch) -> None:  # fmt: skip
     insts, n = c.instances, c.nodes
     spec, p, loc = insts.specs[i], int(insts.pnode[i]), int(insts.loc_score[i])
@@ -159,57 +116,9 @@ def _to_any(c: Cluster, i: int, targets: IntArray, slot: IntArray, known: Counte
         return
     snap = snapshot(c, [p])
     remove_primary(c, p, spec, loc)
-    old = _values(c, p, int(ok.sum()))
+    old = node_values(c, p, int(ok.sum()))
     restore(c, snap)
     new = (targets[ok], component_values(eff.fields)[:, ok])
     out.add(
         slot[ok], i, "failover_to_any", targets[ok], [old, new], map_change(c, known, spec, p, targets[ok])
     )
-
-
-def _drbd(c: Cluster, i: int, targets: IntArray, slot: IntArray, kinds: list[MoveKind],
-          known: Counter[tuple[str, str]], force: bool, out: Batch) -> None:  # fmt: skip
-    """The moves with a new node: the instance leaves both nodes, then each kind adds it back
-    on its new pair (the checks of `balance.apply._combined` and `replace_secondary`)."""
-    insts, n = c.instances, c.nodes
-    spec, p, s, loc = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i]), int(insts.loc_score[i])
-    force_p, force_s = bool(n.offline[p]) or force, bool(n.offline[s]) or force
-    count = len(targets)
-    at_p, at_s = np.full(count, p), np.full(count, s)
-    mig_to = np.array([n.mig_tags[p] <= n.rmig_tags[t] for t in targets.tolist()], dtype=bool)
-    mig_ps = n.mig_tags[p] <= n.rmig_tags[s]
-    mig_st = np.array([n.mig_tags[s] <= n.rmig_tags[t] for t in targets.tolist()], dtype=bool)
-    snap = snapshot(c, [p, s])
-    remove_primary(c, p, spec, loc)
-    remove_secondary(c, s, spec, p)
-    left_p, left_s = _values(c, p, count), _values(c, s, count)
-    for kind in kinds:
-        if kind == "replace_secondary":
-            sec = secondary_effect(c, at_p, targets, spec, force_s)
-            pri = primary_effect(c, at_p, spec, True, c.pair_locations(at_p, targets))
-            ok = (sec.fail == 0) & (pri.fail == 0)
-            changed = [left_s, (at_p, component_values(pri.fields)), (targets, component_values(sec.fields))]
-            delta = np.zeros(count)
-        elif kind == "replace_and_failover":
-            pri = primary_effect(c, targets, spec, force, c.pair_locations(targets, at_p))
-            sec = secondary_effect(c, targets, at_p, spec, force_s)
-            ok = mig_to & (pri.fail == 0) & (sec.fail == 0)
-            changed = [left_s, (targets, component_values(pri.fields)), (at_p, component_values(sec.fields))]
-            delta = map_change(c, known, spec, p, targets)
-        elif kind == "replace_primary":
-            tmp = primary_effect(c, np.array([s]), spec, force_p, 0).fail[0] == 0
-            pri = primary_effect(c, targets, spec, force_p, c.pair_locations(targets, at_s))
-            sec = secondary_effect(c, targets, at_s, spec, force_p)
-            ok = (mig_ps & tmp) & mig_st & (pri.fail == 0) & (sec.fail == 0)
-            changed = [left_p, (targets, component_values(pri.fields)), (at_s, component_values(sec.fields))]
-            delta = map_change(c, known, spec, p, targets)
-        else:  # failover_and_replace
-            pri = primary_effect(c, at_s, spec, force_p, c.pair_locations(at_s, targets))
-            sec = secondary_effect(c, at_s, targets, spec, force_p)
-            ok = mig_ps & (pri.fail == 0) & (sec.fail == 0)
-            changed = [left_p, (at_s, component_values(pri.fields)), (targets, component_values(sec.fields))]
-            delta = map_change(c, known, spec, p, at_s)
-        if ok.any():
-            kept = [(nodes[ok], values[:, ok]) for nodes, values in changed]
-            out.add(slot[ok] + KIND_RANK[kind], i, kind, targets[ok], kept, delta[ok])
-    restore(c, snap)

@@ -9,12 +9,14 @@ kinds of `possibleMoves`) wins.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.cluster.model import Cluster, IntArray
-from app.engine.balance.candidates import Batch, add_instance
+from app.engine.balance.candidates import PER_TARGET, Batch, drbd_kinds, to_any
+from app.engine.balance.drbd import drbd_candidates
 from app.engine.balance.options import MOVABLE, BalanceOptions, MoveKind
 from app.engine.score.listscore import ListScore
 
@@ -54,13 +56,31 @@ def movable(c: Cluster, group_nodes: IntArray, opts: BalanceOptions) -> list[int
     return out
 
 
+def add_instance(c: Cluster, i: int, online: IntArray, opts: BalanceOptions,
+                 known: Counter[tuple[str, str]], pairs: Batch, triples: Batch) -> None:  # fmt: skip
+    """Every candidate move of instance `i` to the `online` nodes (`checkInstanceMove`). Order
+    slots follow instance numbers: the moving instances are in input order."""
+    insts, force = c.instances, opts.ignore_soft_errors
+    spec, p, s = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i])
+    targets = online[(online != p) & (online != s)]
+    base = i * (1 + PER_TARGET * len(c.nodes))
+    if spec.template != "drbd":
+        if opts.instance_moves and len(targets):
+            to_any(c, i, targets, base + 1 + PER_TARGET * targets, known, force, pairs)
+        return
+    use_secondary = bool(np.any(online == s)) and opts.instance_moves
+    kinds = drbd_kinds(opts, use_secondary, bool(c.nodes.offline[p])) if len(targets) else []
+    if kinds or use_secondary:
+        drbd_candidates(c, i, targets, base, kinds, use_secondary, known, force, pairs, triples)
+
+
 def best_move(c: Cluster, group_nodes: IntArray, victims: list[int], opts: BalanceOptions) -> Choice | None:
     """The lowest-scoring valid move of one of `victims`, or None if none lowers the score."""
     ls = ListScore(c, group_nodes)
     online = group_nodes[~c.nodes.offline[group_nodes]]
     batches = [Batch(2), Batch(3)]
-    for rank, i in enumerate(victims):
-        add_instance(c, i, rank, online, opts, ls.stats.loc_excl, batches[0], batches[1])
+    for i in victims:
+        add_instance(c, i, online, opts, ls.stats.loc_excl, batches[0], batches[1])
     best: tuple[float, int, Batch, int] | None = None
     for batch in batches:
         if not batch.order:

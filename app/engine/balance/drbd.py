@@ -1,0 +1,133 @@
+"""The moves of one DRBD instance, all kinds and targets at once: the instance leaves both its
+nodes, then every candidate adds it back as primary on one node and as secondary on another
+(the checks of `balance.apply` and `moves.apply`, on arrays).
+
+All primary additions go through one pair of `primary_effect` calls (with and without the soft
+checks; each candidate takes the one its move uses), all secondary additions through one pair
+of `secondary_effect` calls: a few NumPy calls per instance, whatever the kinds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.cluster.model import NO_NODE, BoolArray, Cluster, IntArray
+from app.engine.balance.candidates import KIND_RANK, Batch, map_change, node_values
+from app.engine.balance.options import MoveKind
+from app.engine.nodeops import primary_effect, remove_primary, remove_secondary, restore, snapshot
+from app.engine.score.metrics import component_values
+from app.engine.score.secondary import secondary_effect
+
+
+@dataclass
+class _Adds:
+    """Additions of one role (primary or secondary), concatenated over the kinds."""
+
+    nodes: list[IntArray]
+    other: list[IntArray]  # the pair's other node (or the location partner of a primary)
+    force: list[BoolArray]
+
+    def put(self, nodes: IntArray, other: IntArray, force: bool) -> slice:
+        start = sum(len(x) for x in self.nodes)
+        self.nodes.append(nodes)
+        self.other.append(other)
+        self.force.append(np.full(len(nodes), force))
+        return slice(start, start + len(nodes))
+
+    def cat(self) -> tuple[IntArray, IntArray, BoolArray]:
+        return np.concatenate(self.nodes), np.concatenate(self.other), np.concatenate(self.force)
+
+
+def _mig(c: Cluster, src: int, dst: IntArray) -> BoolArray:
+    n = c.nodes
+    return np.array([n.mig_tags[src] <= n.rmig_tags[t] for t in dst.tolist()], dtype=bool)
+
+
+def _checked(fail_soft: IntArray, fail_hard: IntArray, force: BoolArray) -> BoolArray:
+    ok: BoolArray = np.where(force, fail_hard, fail_soft) == 0
+    return ok
+
+
+def drbd_candidates(c: Cluster, i: int, targets: IntArray, base: int, kinds: list[MoveKind],
+                    failover: bool, known: Counter[tuple[str, str]], force: bool,
+                    pairs: Batch, triples: Batch) -> None:  # fmt: skip
+    """Add the failover (if `failover`) and the `kinds` to each of `targets` of instance `i`;
+    `base` is the instance's first order slot."""
+    insts, n = c.instances, c.nodes
+    spec, p, s, loc = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i]), int(insts.loc_score[i])
+    p_off = bool(n.offline[p])
+    force_p, force_s = p_off or force, bool(n.offline[s]) or force
+    count = len(targets)
+    at_p, at_s = np.full(count, p), np.full(count, s)
+    pri, sec = _Adds([], [], []), _Adds([], [], [])
+    where: dict[str, tuple[slice, slice]] = {}
+    for kind in kinds:  # (new primary, its partner, force), (new secondary, its primary, force)
+        if kind == "replace_secondary":
+            where[kind] = pri.put(at_p, targets, True), sec.put(targets, at_p, force_s)
+        elif kind == "replace_and_failover":
+            where[kind] = pri.put(targets, at_p, force), sec.put(at_p, targets, force_s)
+        elif kind == "replace_primary":
+            where[kind] = pri.put(targets, at_s, force_p), sec.put(at_s, targets, force_p)
+        else:
+            where[kind] = pri.put(at_s, targets, force_p), sec.put(targets, at_s, force_p)
+    if "replace_primary" in kinds:  # the old secondary must run the instance meanwhile
+        where["tmp"] = pri.put(np.array([s]), np.array([p]), force_p), slice(0, 0)
+    if failover and not p_off:
+        where["failover"] = (
+            pri.put(np.array([s]), np.array([p]), force_p),
+            sec.put(np.array([p]), np.array([s]), force_p),
+        )
+    elif failover:
+        where["failover"] = pri.put(np.array([s]), np.array([p]), force_p), slice(0, 0)
+    snap = snapshot(c, [p, s])
+    remove_primary(c, p, spec, loc)
+    remove_secondary(c, s, spec, p)
+    left = {p: node_values(c, p, count), s: node_values(c, s, count)}
+    nodes, partner, forced = pri.cat()
+    locs = c.pair_locations(nodes, partner)
+    soft, hard = (primary_effect(c, nodes, spec, f, locs) for f in (False, True))
+    pri_ok, pri_values = _checked(soft.fail, hard.fail, forced), component_values(soft.fields)
+    sec_ok, sec_values = np.zeros(0, dtype=bool), np.zeros((pri_values.shape[0], 0))
+    if sec.nodes:
+        nodes_s, prim_s, forced_s = sec.cat()
+        soft_s, hard_s = (secondary_effect(c, prim_s, nodes_s, spec, f) for f in (False, True))
+        sec_ok, sec_values = _checked(soft_s.fail, hard_s.fail, forced_s), component_values(soft_s.fields)
+    fo_sec_ok, fo_sec_values = sec_ok, sec_values
+    if failover and p_off:  # the old primary is offline: its disks are not checked
+        eff = secondary_effect(c, np.array([s]), np.array([p]), spec, True, ignore_disks=True)
+        fo_sec_ok, fo_sec_values = eff.fail == 0, component_values(eff.fields)
+    restore(c, snap)
+    if failover:
+        ps, ss = where["failover"]
+        ok_f = bool(_mig(c, p, np.array([s]))[0] and pri_ok[ps][0])
+        values_p = sec_values[:, ss] if not p_off else fo_sec_values
+        ok_f = ok_f and bool((sec_ok[ss] if not p_off else fo_sec_ok)[0])
+        if ok_f:
+            changed = [(np.array([p]), values_p), (np.array([s]), pri_values[:, ps])]
+            pairs.add(np.array([base]), i, "failover", np.array([NO_NODE]), changed,
+                      map_change(c, known, spec, p, np.array([s])))  # fmt: skip
+    slot = base + 1 + 4 * targets
+    for kind in kinds:
+        ps, ss = where[kind]
+        ok = pri_ok[ps] & sec_ok[ss]
+        if kind == "replace_secondary":
+            changed = [left[s], (at_p, pri_values[:, ps]), (targets, sec_values[:, ss])]
+            delta = np.zeros(count)
+        elif kind == "replace_and_failover":
+            ok &= _mig(c, p, targets)
+            changed = [left[s], (targets, pri_values[:, ps]), (at_p, sec_values[:, ss])]
+            delta = map_change(c, known, spec, p, targets)
+        elif kind == "replace_primary":
+            ok &= _mig(c, s, targets) & bool(_mig(c, p, np.array([s]))[0] and pri_ok[where["tmp"][0]][0])
+            changed = [left[p], (targets, pri_values[:, ps]), (at_s, sec_values[:, ss])]
+            delta = map_change(c, known, spec, p, targets)
+        else:
+            ok &= bool(_mig(c, p, np.array([s]))[0])
+            changed = [left[p], (at_s, pri_values[:, ps]), (targets, sec_values[:, ss])]
+            delta = map_change(c, known, spec, p, at_s)
+        if ok.any():
+            kept = [(nodes_k[ok], values[:, ok]) for nodes_k, values in changed]
+            triples.add(slot[ok] + KIND_RANK[kind], i, kind, targets[ok], kept, delta[ok])
