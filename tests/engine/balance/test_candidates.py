@@ -1,0 +1,68 @@
+"""The candidates of a step (app/engine/balance/drbd.py, candidates.py) against the moves
+applied in place (balance/apply.py): the same moves are valid, and each candidate's values of
+the nodes it changes are those of the cluster once the move is made."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from app.engine.balance.apply import apply_move
+from app.engine.balance.candidates import Batch
+from app.engine.balance.options import BalanceOptions, MoveKind
+from app.engine.balance.step import add_instance, movable
+from app.engine.score.metrics import component_values, node_fields
+from tests.support import docs as d, gen
+
+KINDS: tuple[MoveKind, ...] = (
+    "failover",
+    "failover_to_any",
+    "replace_secondary",
+    "replace_and_failover",
+    "replace_primary",
+    "failover_and_replace",
+)
+
+
+def _cluster(seed: int) -> d.Cluster:
+    spec = gen.ClusterSpec(nodes=7, instances_per_node=3, templates=gen.mixed(0.1, 0.3), fill=0.8,
+                           offline=0.15, offline_instances=True, drained=0.15, location_tags=True)  # fmt: skip
+    doc = gen.generate(spec, seed)
+    return d.cluster_of(doc | {"request": {"type": "node-evacuate", "instances": [], "evac_mode": "all"}})
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("force", [False, True])
+def test_candidates_are_the_moves_that_apply_with_their_values(seed: int, force: bool) -> None:
+    c = _cluster(seed)
+    nodes = c.group_nodes(0)
+    online = nodes[~c.nodes.offline[nodes]]
+    opts = BalanceOptions(ignore_soft_errors=force)
+    checked: Counter[str] = Counter()
+    for i in movable(c, nodes, opts):
+        pairs, triples = Batch(2), Batch(3)
+        add_instance(c, i, online, opts, Counter(), pairs, triples)
+        found = {}
+        for batch in (pairs, triples):
+            for k, kind in enumerate(kind for ks in batch.kind for kind in ks):
+                changes = batch.changes()
+                target = int(np.concatenate(batch.target)[k])
+                found[kind, target] = [(int(ch.nodes[k]), ch.values[:, k]) for ch in changes]
+        p, s = int(c.instances.pnode[i]), int(c.instances.snode[i])
+        for kind in KINDS:
+            for t in [-1] if kind == "failover" else online.tolist():
+                if t in (p, s):
+                    continue
+                work = c.copy()
+                if apply_move(work, i, kind, t, force) is not None:
+                    assert (kind, t) not in found
+                    continue
+                if (kind, t) not in found:
+                    continue  # a move hbal does not consider for this instance (template, flags)
+                for node, values in found[kind, t]:
+                    after = component_values(node_fields(work, np.array([node])))[:, 0]
+                    np.testing.assert_array_equal(values, after)
+                checked[kind] += 1
+    assert checked["replace_secondary"] and checked["replace_and_failover"] and checked["failover"]
