@@ -27,8 +27,9 @@ KINDS: tuple[MoveKind, ...] = (
 
 
 def _cluster(seed: int) -> d.Cluster:
-    spec = gen.ClusterSpec(nodes=7, instances_per_node=3, templates=gen.mixed(0.1, 0.3), fill=0.8,
-                           offline=0.15, offline_instances=True, drained=0.15, location_tags=True)  # fmt: skip
+    mix = gen.mixed(0.1, 0.3)
+    spec = gen.ClusterSpec(nodes=7, instances_per_node=3, templates=mix, fill=0.8, location_tags=True)
+    spec = gen.ClusterSpec(**(vars(spec) | {"offline": 0.15, "offline_instances": True, "drained": 0.15}))
     doc = gen.generate(spec, seed)
     return d.cluster_of(doc | {"request": {"type": "node-evacuate", "instances": [], "evac_mode": "all"}})
 
