@@ -1,5 +1,5 @@
 """The engine jobs: one frozen dataclass per kind of work an engine process does for the service
-(decide, explain, count capacity), each with what it needs and a `run` that does it there.
+(decide, explain, count capacity, balance), each with what it needs and a `run` that does it there.
 
 A job and its result cross the process boundary, so both are plain picklable values. `execute`
 runs a job and turns its failures into values (`Rejected`, `Crashed`): nothing that fails to
@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from app.cluster import Cluster, summarize
 from app.engine import (
+    BalanceOptions,
     EngineOptions,
     Headroom,
     Placement,
@@ -31,6 +32,7 @@ from app.protocol import ClusterDocument, Disk
 from app.protocol.errors import InputError, ParameterError
 from app.protocol.request import AllocateRequest, DiskTemplate
 from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request, read_state
+from app.service.balance import plan_document
 from app.service.memory import release_memory
 from app.service.params import engine_options
 from app.service.upload import BodyError, Upload, unpack_document
@@ -259,6 +261,42 @@ class GroupsJob:
             body["probe"] = _room(c, self.probe.request(), options, self.limit, share)
         body["warnings"] = warnings
         return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class BalanceJob:
+    """hbal's plan for a document sent with the call (`upload`) or for a kept state (compressed
+    `document` with its `placements` applied), searched for at most `budget` seconds."""
+
+    options: BalanceOptions
+    params: Sequence[str]
+    defaults: Sequence[str]
+    budget: float
+    upload: Upload | None = None
+    document: bytes = b""
+    placements: tuple[Placement, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return self.upload.size if self.upload is not None else len(self.document)
+
+    def run(self, after: Afterwards) -> Reported:
+        started = time.perf_counter()
+        options, warnings = engine_options(self.params, self.defaults)
+        if self.upload is not None:
+            data, done = self.upload.unpack()[0], None
+        else:
+            data, done = unpack_document(self.document), self.placements
+        _, body = plan_document(
+            data,
+            self.options,
+            static_kvm_node_memory=options.static_kvm_node_memory,
+            done=done,
+            seconds=self.budget,
+        )
+        return Reported(
+            _finite(body | {"warnings": warnings}), body["cluster"], time.perf_counter() - started
+        )
 
 
 def _unavailable(doc: ClusterDocument) -> dict[str, dict[str, list[str]]]:
