@@ -10,16 +10,16 @@ of `secondary_effect` calls: a few NumPy calls per instance, whatever the kinds.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from app.cluster.model import NO_NODE, BoolArray, Cluster, IntArray
-from app.engine.balance.candidates import KIND_RANK, Batch, map_change, node_values
+from app.engine.balance.candidates import KIND_RANK, Batch, map_change
 from app.engine.balance.options import MoveKind
 from app.engine.nodeops import primary_effect, remove_primary, remove_secondary, restore, snapshot
-from app.engine.score.metrics import component_values
-from app.engine.score.secondary import secondary_effect
+from app.engine.score.metrics import component_values, node_fields
+from app.engine.score.secondary import peer_values, secondary_base, secondary_effect, secondary_pairs
 
 
 @dataclass
@@ -42,7 +42,10 @@ class _Adds:
 
 
 def _mig(c: Cluster, src: int, dst: IntArray) -> BoolArray:
+    """`checkMigration` from `src` to each of `dst` (a node without migration tags goes anywhere)."""
     n = c.nodes
+    if not n.mig_tags[src]:
+        return np.ones(len(dst), dtype=bool)
     return np.array([n.mig_tags[src] <= n.rmig_tags[t] for t in dst.tolist()], dtype=bool)
 
 
@@ -85,7 +88,11 @@ def drbd_candidates(c: Cluster, i: int, targets: IntArray, base: int, kinds: lis
     snap = snapshot(c, [p, s])
     remove_primary(c, p, spec, loc)
     remove_secondary(c, s, spec, p)
-    left = {p: node_values(c, p, count), s: node_values(c, s, count)}
+    both = component_values(node_fields(c, np.array([p, s])))
+    left = {
+        node: (np.full(count, node), np.repeat(both[:, k : k + 1], count, axis=1))
+        for k, node in enumerate((p, s))
+    }
     nodes, partner, forced = pri.cat()
     locs = c.pair_locations(nodes, partner)
     soft, hard = (primary_effect(c, nodes, spec, f, locs) for f in (False, True))
@@ -93,8 +100,11 @@ def drbd_candidates(c: Cluster, i: int, targets: IntArray, base: int, kinds: lis
     sec_ok, sec_values = np.zeros(0, dtype=bool), np.zeros((pri_values.shape[0], 0))
     if sec.nodes:
         nodes_s, prim_s, forced_s = sec.cat()
-        soft_s, hard_s = (secondary_effect(c, prim_s, nodes_s, spec, f) for f in (False, True))
-        sec_ok, sec_values = _checked(soft_s.fail, hard_s.fail, forced_s), component_values(soft_s.fields)
+        peer, pos = peer_values(c, prim_s, nodes_s), np.arange(len(nodes_s))  # shared by both checks
+        soft_s, hard_s = (secondary_base(c, nodes_s, spec, f) for f in (False, True))
+        fail_s, r_mem, fail_n1 = secondary_pairs(soft_s, pos, peer)
+        sec_ok = _checked(fail_s, secondary_pairs(hard_s, pos, peer)[0], forced_s)
+        sec_values = component_values(replace(soft_s.fields, r_mem=r_mem, fail_n1=fail_n1))
     fo_sec_ok, fo_sec_values = sec_ok, sec_values
     if failover and p_off:  # the old primary is offline: its disks are not checked
         eff = secondary_effect(c, np.array([s]), np.array([p]), spec, True, ignore_disks=True)

@@ -18,6 +18,7 @@ from app.cluster.model import Cluster, IntArray
 from app.engine.balance.candidates import PER_TARGET, Batch, drbd_kinds, to_any
 from app.engine.balance.drbd import drbd_candidates
 from app.engine.balance.options import MOVABLE, BalanceOptions, MoveKind
+from app.engine.balance.score import scores as group_scores
 from app.engine.score.listscore import ListScore
 
 
@@ -85,7 +86,7 @@ def best_move(c: Cluster, group_nodes: IntArray, victims: list[int], opts: Balan
     for batch in batches:
         if not batch.order:
             continue
-        scores = ls.scores(batch.changes(), np.concatenate(batch.map_delta))
+        scores = group_scores(ls, batch.changes(), np.concatenate(batch.map_delta))
         order = np.concatenate(batch.order)
         ok = np.isfinite(scores)
         if not ok.any():
