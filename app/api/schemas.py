@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import examples
+from app.engine import MoveKind
 from app.protocol import IallocatorResponse
 from app.protocol.request import DiskTemplate
 from app.protocol.summary import GroupSummary, StateSummary
@@ -413,14 +414,7 @@ class HistoryPublic(BaseModel):
 
 class BalanceStepPublic(BaseModel):
     instance: str
-    move: Literal[
-        "failover",
-        "failover_to_any",
-        "replace_secondary",
-        "replace_and_failover",
-        "replace_primary",
-        "failover_and_replace",
-    ]
+    move: MoveKind
     short: str = Field(description="hbal's notation: f (failover), r:NODE (new secondary), fa:NODE, ...")
     from_: list[str] = Field(alias="from", description="The instance's nodes before, primary first")
     to: list[str] = Field(description="Its nodes after, primary first")

@@ -6,7 +6,7 @@ This is its whole public surface; nothing outside the engine imports its submodu
 from __future__ import annotations
 
 from app.engine.balance.jobs import Step, format_commands
-from app.engine.balance.options import BalanceOptions
+from app.engine.balance.options import BalanceOptions, MoveKind
 from app.engine.balance.plan import GroupPlan, balance
 from app.engine.moves.applied import Placement, apply_placements, placements
 from app.engine.options import EngineOptions, options_from_params
@@ -31,6 +31,7 @@ __all__ = [
     "Headroom",
     "InstanceMove",
     "MoveCandidate",
+    "MoveKind",
     "N1Failure",
     "NodeRejection",
     "Placement",

@@ -5,6 +5,7 @@ the nodes it changes are those of the cluster once the move is made."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -16,14 +17,7 @@ from app.engine.balance.step import add_instance, movable
 from app.engine.score.metrics import component_values, node_fields
 from tests.support import docs as d, gen
 
-KINDS: tuple[MoveKind, ...] = (
-    "failover",
-    "failover_to_any",
-    "replace_secondary",
-    "replace_and_failover",
-    "replace_primary",
-    "failover_and_replace",
-)
+KINDS: tuple[MoveKind, ...] = get_args(MoveKind)
 
 
 def _cluster(seed: int) -> d.Cluster:
