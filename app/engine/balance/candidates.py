@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple, get_args
 
 import numpy as np
+from numpy.typing import NDArray
 
-from app.cluster.model import Cluster, FloatArray, InstanceSpec, IntArray
+from app.cluster.model import BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
 from app.engine.balance.options import BalanceOptions, MoveKind
 from app.engine.nodeops import primary_effect, remove_primary, restore, snapshot
 from app.engine.score.listscore import Change
@@ -27,6 +29,8 @@ KIND_RANK: dict[MoveKind, int] = {
     "failover_to_any": 0,
 }
 PER_TARGET = 4  # order slots per target node
+KINDS: tuple[MoveKind, ...] = get_args(MoveKind)
+KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 
 
 @dataclass
@@ -36,31 +40,55 @@ class Batch:
 
     width: int
     order: list[IntArray] = field(default_factory=list)
-    inst: list[IntArray] = field(default_factory=list)
-    kind: list[list[MoveKind]] = field(default_factory=list)
+    inst: list[int] = field(default_factory=list)
+    kind: list[int] = field(default_factory=list)  # KIND_CODE
     target: list[IntArray] = field(default_factory=list)
     nodes: list[list[IntArray]] = field(default_factory=list)
     values: list[list[FloatArray]] = field(default_factory=list)
     map_delta: list[FloatArray] = field(default_factory=list)
+    ok: list[BoolArray] = field(default_factory=list)
 
     def add(self, order: IntArray, i: int, kind: MoveKind, target: IntArray,
-            changed: list[tuple[IntArray, FloatArray]], map_delta: FloatArray) -> None:  # fmt: skip
+            changed: list[tuple[IntArray, FloatArray]], map_delta: FloatArray,
+            ok: BoolArray | None = None) -> None:  # fmt: skip
+        """Candidates of instance `i` (those of `ok`, if given: filtered once, in `done`)."""
         self.order.append(order)
-        self.inst.append(np.full(len(order), i, dtype=np.int64))
-        self.kind.append([kind] * len(order))
+        self.inst.append(i)
+        self.kind.append(KIND_CODE[kind])
         self.target.append(target)
         self.nodes.append([n for n, _ in changed])
         self.values.append([v for _, v in changed])
         self.map_delta.append(map_delta)
+        self.ok.append(np.ones(len(order), dtype=bool) if ok is None else ok)
 
-    def changes(self) -> list[Change]:
-        return [
+    def done(self) -> Candidates:
+        """The valid candidates, in arrays."""
+        ok = np.concatenate(self.ok)
+        counts = [len(x) for x in self.order]
+        changes = [
             Change(
-                np.concatenate([ns[k] for ns in self.nodes]),
-                np.concatenate([vs[k] for vs in self.values], axis=1),
+                np.concatenate([ns[k] for ns in self.nodes])[ok],
+                np.concatenate([vs[k] for vs in self.values], axis=1)[:, ok],
             )
             for k in range(self.width)
         ]
+        return Candidates(
+            np.concatenate(self.order)[ok],
+            np.repeat(np.array(self.inst, dtype=np.int64), counts)[ok],
+            np.repeat(np.array(self.kind, dtype=np.int8), counts)[ok],
+            np.concatenate(self.target)[ok],
+            changes,
+            np.concatenate(self.map_delta)[ok],
+        )
+
+
+class Candidates(NamedTuple):
+    order: IntArray
+    inst: IntArray
+    kind: NDArray[np.int8]  # KINDS[code]
+    target: IntArray
+    changes: list[Change]
+    map_delta: FloatArray
 
 
 def node_values(c: Cluster, node: int, count: int) -> tuple[IntArray, FloatArray]:

@@ -10,11 +10,12 @@ of `secondary_effect` calls: a few NumPy calls per instance, whatever the kinds.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import numpy as np
 
-from app.cluster.model import NO_NODE, BoolArray, Cluster, IntArray
+from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, IntArray
 from app.engine.balance.candidates import KIND_RANK, Batch, map_change
 from app.engine.balance.options import MoveKind
 from app.engine.nodeops import primary_effect, remove_primary, remove_secondary, restore, snapshot
@@ -54,10 +55,39 @@ def _checked(fail_soft: IntArray, fail_hard: IntArray, force: BoolArray) -> Bool
     return ok
 
 
+@dataclass
+class KindCands:
+    """One kind's moves of an instance to each of `targets`, valid or not: the changed nodes'
+    values, and validity split into what depends on the target node's own state (`ok_t`, the
+    instance added there as `role` with `partner`: its secondary's primary, or the node its
+    primary's location score is taken with) and the rest, so that a target's column can be
+    redone alone when only that node changes (`balance.cache`)."""
+
+    PRI: ClassVar[int] = 1  # the target becomes primary
+    SEC: ClassVar[int] = 2  # the target becomes secondary
+
+    kind: MoveKind
+    slot: IntArray
+    targets: IntArray
+    changed: list[tuple[IntArray, FloatArray]]  # the target's values are changed[role]
+    delta: FloatArray
+    ok_rest: BoolArray
+    ok_t: BoolArray
+    role: int
+    partner: IntArray
+    t_force: bool
+
+
+@dataclass
+class DrbdCands:
+    instance: int
+    failover: tuple[int, list[tuple[IntArray, FloatArray]], FloatArray] | None = None
+    kinds: list[KindCands] = field(default_factory=list)
+
+
 def drbd_candidates(c: Cluster, i: int, targets: IntArray, base: int, kinds: list[MoveKind],
-                    failover: bool, known: Counter[tuple[str, str]], force: bool,
-                    pairs: Batch, triples: Batch) -> None:  # fmt: skip
-    """Add the failover (if `failover`) and the `kinds` to each of `targets` of instance `i`;
+                    failover: bool, known: Counter[tuple[str, str]], force: bool) -> DrbdCands:  # fmt: skip
+    """The failover (if `failover`) and the `kinds` to each of `targets` of instance `i`;
     `base` is the instance's first order slot."""
     insts, n = c.instances, c.nodes
     spec, p, s, loc = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i]), int(insts.loc_score[i])
@@ -110,34 +140,56 @@ def drbd_candidates(c: Cluster, i: int, targets: IntArray, base: int, kinds: lis
         eff = secondary_effect(c, np.array([s]), np.array([p]), spec, True, ignore_disks=True)
         fo_sec_ok, fo_sec_values = eff.fail == 0, component_values(eff.fields)
     restore(c, snap)
+    out = DrbdCands(i)
     if failover:
         ps, ss = where["failover"]
         ok_f = bool(_mig(c, p, np.array([s]))[0] and pri_ok[ps][0])
         values_p = sec_values[:, ss] if not p_off else fo_sec_values
-        ok_f = ok_f and bool((sec_ok[ss] if not p_off else fo_sec_ok)[0])
-        if ok_f:
+        if ok_f and bool((sec_ok[ss] if not p_off else fo_sec_ok)[0]):
             changed = [(np.array([p]), values_p), (np.array([s]), pri_values[:, ps])]
-            pairs.add(np.array([base]), i, "failover", np.array([NO_NODE]), changed,
-                      map_change(c, known, spec, p, np.array([s])))  # fmt: skip
+            out.failover = (base, changed, map_change(c, known, spec, p, np.array([s])))
     slot = base + 1 + 4 * targets
+    mig_ps = bool(_mig(c, p, np.array([s]))[0])
     for kind in kinds:
         ps, ss = where[kind]
-        ok = pri_ok[ps] & sec_ok[ss]
         if kind == "replace_secondary":
             changed = [left[s], (at_p, pri_values[:, ps]), (targets, sec_values[:, ss])]
-            delta = np.zeros(count)
+            rest, on_t, role = pri_ok[ps], sec_ok[ss], KindCands.SEC
+            delta, partner, t_force = np.zeros(count), at_p, force_s
         elif kind == "replace_and_failover":
-            ok &= _mig(c, p, targets)
             changed = [left[s], (targets, pri_values[:, ps]), (at_p, sec_values[:, ss])]
-            delta = map_change(c, known, spec, p, targets)
+            rest, on_t, role = sec_ok[ss] & _mig(c, p, targets), pri_ok[ps], KindCands.PRI
+            delta, partner, t_force = map_change(c, known, spec, p, targets), at_p, force
         elif kind == "replace_primary":
-            ok &= _mig(c, s, targets) & bool(_mig(c, p, np.array([s]))[0] and pri_ok[where["tmp"][0]][0])
+            tmp = mig_ps and bool(pri_ok[where["tmp"][0]][0])
             changed = [left[p], (targets, pri_values[:, ps]), (at_s, sec_values[:, ss])]
-            delta = map_change(c, known, spec, p, targets)
+            rest, on_t, role = sec_ok[ss] & _mig(c, s, targets) & tmp, pri_ok[ps], KindCands.PRI
+            delta, partner, t_force = map_change(c, known, spec, p, targets), at_s, force_p
         else:
-            ok &= bool(_mig(c, p, np.array([s]))[0])
             changed = [left[p], (at_s, pri_values[:, ps]), (targets, sec_values[:, ss])]
-            delta = map_change(c, known, spec, p, at_s)
-        if ok.any():
-            kept = [(nodes_k[ok], values[:, ok]) for nodes_k, values in changed]
-            triples.add(slot[ok] + KIND_RANK[kind], i, kind, targets[ok], kept, delta[ok])
+            rest, on_t, role = pri_ok[ps] & mig_ps, sec_ok[ss], KindCands.SEC
+            delta, partner, t_force = map_change(c, known, spec, p, at_s), at_s, force_p
+        out.kinds.append(
+            KindCands(
+                kind,
+                slot + KIND_RANK[kind],
+                targets,
+                changed,
+                delta,
+                rest,
+                on_t.copy(),
+                role,
+                partner,
+                t_force,
+            )
+        )
+    return out
+
+
+def emit(cands: DrbdCands, pairs: Batch, triples: Batch) -> None:
+    """Add the valid candidates to the step's batches."""
+    if cands.failover is not None:
+        order, changed, delta = cands.failover
+        pairs.add(np.array([order]), cands.instance, "failover", np.array([NO_NODE]), changed, delta)
+    for kc in cands.kinds:
+        triples.add(kc.slot, cands.instance, kc.kind, kc.targets, kc.changed, kc.delta, kc.ok_rest & kc.ok_t)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from app.cluster.model import NO_NODE, RUNNING, Cluster, IntArray
 from app.engine.balance.apply import apply_move
+from app.engine.balance.cache import Kept
 from app.engine.balance.jobs import Step, split_jobs
 from app.engine.balance.options import BalanceOptions
 from app.engine.balance.step import Choice, best_move, movable
@@ -80,6 +81,7 @@ def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | No
     nodes = c.group_nodes(g)
     score = score_of(c, nodes)
     plan = GroupPlan(c.groups[g].name, score, optimal_score(c, nodes))
+    kept = Kept(c, nodes)
     if score - plan.optimal_score < opts.min_score:
         plan.stop = "balanced"
         return plan
@@ -91,7 +93,7 @@ def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | No
         elif deadline is not None and time.monotonic() > deadline:
             plan.stop = "deadline"
         else:
-            choice = best_move(c, nodes, movable(c, nodes, opts), opts)
+            choice = best_move(c, nodes, movable(c, nodes, opts), opts, kept)
             if choice is None:
                 plan.stop = "no-improvement"
             elif not (score > opts.min_gain_limit or score - choice.score >= opts.min_gain):
@@ -99,6 +101,7 @@ def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | No
             else:
                 plan.steps.append(_step(c, choice, opts.ignore_soft_errors))
                 score = choice.score
+                kept.moved([c.node_index[name] for name in plan.steps[-1].touched])
     return plan
 
 

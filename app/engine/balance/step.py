@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.cluster.model import Cluster, IntArray
-from app.engine.balance.candidates import PER_TARGET, Batch, drbd_kinds, to_any
-from app.engine.balance.drbd import drbd_candidates
+from app.engine.balance.cache import Kept
+from app.engine.balance.candidates import KINDS, PER_TARGET, Batch, Candidates, drbd_kinds, to_any
+from app.engine.balance.drbd import drbd_candidates, emit
 from app.engine.balance.options import MOVABLE, BalanceOptions, MoveKind
 from app.engine.balance.score import scores as group_scores
 from app.engine.score.listscore import ListScore
@@ -58,7 +59,8 @@ def movable(c: Cluster, group_nodes: IntArray, opts: BalanceOptions) -> list[int
 
 
 def add_instance(c: Cluster, i: int, online: IntArray, opts: BalanceOptions,
-                 known: Counter[tuple[str, str]], pairs: Batch, triples: Batch) -> None:  # fmt: skip
+                 known: Counter[tuple[str, str]], pairs: Batch, triples: Batch,
+                 kept: Kept | None = None) -> None:  # fmt: skip
     """Every candidate move of instance `i` to the `online` nodes (`checkInstanceMove`). Order
     slots follow instance numbers: the moving instances are in input order."""
     insts, force = c.instances, opts.ignore_soft_errors
@@ -71,33 +73,42 @@ def add_instance(c: Cluster, i: int, online: IntArray, opts: BalanceOptions,
         return
     use_secondary = bool(np.any(online == s)) and opts.instance_moves
     kinds = drbd_kinds(opts, use_secondary, bool(c.nodes.offline[p])) if len(targets) else []
-    if kinds or use_secondary:
-        drbd_candidates(c, i, targets, base, kinds, use_secondary, known, force, pairs, triples)
+    if not kinds and not use_secondary:
+        return
+    keep = kept is not None and kept.keeps(i)
+    cands = kept.by_instance.get(i) if kept is not None and keep else None
+    if cands is None:
+        cands = drbd_candidates(c, i, targets, base, kinds, use_secondary, known, force)
+        if kept is not None and keep:
+            kept.by_instance[i] = cands
+    emit(cands, pairs, triples)
 
 
-def best_move(c: Cluster, group_nodes: IntArray, victims: list[int], opts: BalanceOptions) -> Choice | None:
-    """The lowest-scoring valid move of one of `victims`, or None if none lowers the score."""
+def best_move(
+    c: Cluster, group_nodes: IntArray, victims: list[int], opts: BalanceOptions, kept: Kept | None = None
+) -> Choice | None:
+    """The lowest-scoring valid move of one of `victims`, or None if none lowers the score
+    (`kept`: candidates kept from the step before, updated by `Kept.moved`)."""
     ls = ListScore(c, group_nodes)
     online = group_nodes[~c.nodes.offline[group_nodes]]
     batches = [Batch(2), Batch(3)]
     for i in victims:
-        add_instance(c, i, online, opts, ls.stats.loc_excl, batches[0], batches[1])
-    best: tuple[float, int, Batch, int] | None = None
+        add_instance(c, i, online, opts, ls.stats.loc_excl, batches[0], batches[1], kept)
+    best: tuple[float, int, Candidates, int] | None = None
     for batch in batches:
         if not batch.order:
             continue
-        scores = group_scores(ls, batch.changes(), np.concatenate(batch.map_delta))
-        order = np.concatenate(batch.order)
+        found = batch.done()
+        scores = group_scores(ls, found.changes, found.map_delta)
         ok = np.isfinite(scores)
         if not ok.any():
             continue
         low = float(scores[ok].min())
         pos = np.flatnonzero(ok & (scores == low))
-        k = int(pos[np.argmin(order[pos])])
-        if best is None or (low, int(order[k])) < (best[0], best[1]):
-            best = (low, int(order[k]), batch, k)
+        k = int(pos[np.argmin(found.order[pos])])
+        if best is None or (low, int(found.order[k])) < (best[0], best[1]):
+            best = (low, int(found.order[k]), found, k)
     if best is None or not best[0] < ls.base():
         return None
-    low, _, batch, k = best
-    kinds = [kind for ks in batch.kind for kind in ks]
-    return Choice(int(np.concatenate(batch.inst)[k]), kinds[k], int(np.concatenate(batch.target)[k]), low)
+    low, _, found, k = best
+    return Choice(int(found.inst[k]), KINDS[int(found.kind[k])], int(found.target[k]), low)

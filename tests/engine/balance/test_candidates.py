@@ -5,19 +5,16 @@ the nodes it changes are those of the cluster once the move is made."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import get_args
 
 import numpy as np
 import pytest
 
 from app.engine.balance.apply import apply_move
-from app.engine.balance.candidates import Batch
-from app.engine.balance.options import BalanceOptions, MoveKind
+from app.engine.balance.candidates import KINDS, Batch
+from app.engine.balance.options import BalanceOptions
 from app.engine.balance.step import add_instance, movable
 from app.engine.score.metrics import component_values, node_fields
 from tests.support import docs as d, gen
-
-KINDS: tuple[MoveKind, ...] = get_args(MoveKind)
 
 
 def _cluster(seed: int) -> d.Cluster:
@@ -41,10 +38,13 @@ def test_candidates_are_the_moves_that_apply_with_their_values(seed: int, force:
         add_instance(c, i, online, opts, Counter(), pairs, triples)
         found = {}
         for batch in (pairs, triples):
-            for k, kind in enumerate(kind for ks in batch.kind for kind in ks):
-                changes = batch.changes()
-                target = int(np.concatenate(batch.target)[k])
-                found[kind, target] = [(int(ch.nodes[k]), ch.values[:, k]) for ch in changes]
+            if not batch.order:
+                continue
+            got = batch.done()
+            for k, code in enumerate(got.kind.tolist()):
+                found[KINDS[code], int(got.target[k])] = [
+                    (int(ch.nodes[k]), ch.values[:, k]) for ch in got.changes
+                ]
         p, s = int(c.instances.pnode[i]), int(c.instances.snode[i])
         for kind in KINDS:
             for t in [-1] if kind == "failover" else online.tolist():
