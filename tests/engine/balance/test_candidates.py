@@ -5,6 +5,7 @@ the nodes it changes are those of the cluster once the move is made."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from tests.support import docs as d, gen
 def _cluster(seed: int) -> d.Cluster:
     mix = gen.mixed(0.1, 0.3)
     spec = gen.ClusterSpec(nodes=7, instances_per_node=3, templates=mix, fill=0.8, location_tags=True)
-    spec = gen.ClusterSpec(**(vars(spec) | {"offline": 0.15, "offline_instances": True, "drained": 0.15}))
+    spec = replace(spec, offline=0.15, offline_instances=True, drained=0.15)
     doc = gen.generate(spec, seed)
     return d.cluster_of(doc | {"request": {"type": "node-evacuate", "instances": [], "evac_mode": "all"}})
 
