@@ -1,7 +1,8 @@
 """`python -m app.cli FILE [--param[=value]...]`: the engine as an iallocator, no service.
 
 Prints the response on stdout (exit 0, also for `success: false`); bad input gives one
-line on stderr and exit status 1. `python -m app.cli cluster ...` manages the registry.
+line on stderr and exit status 1. `python -m app.cli cluster ...` manages the registry,
+`python -m app.cli balance FILE ...` prints hbal's balancing plan (app/cli_balance.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def main(argv: list[str], retain: list[object] | None = None) -> int:
         from app.cli_admin import main_admin
 
         return main_admin(argv[1:])
+    if argv and argv[0] == "balance":
+        from app.cli_balance import main_balance
+
+        return main_balance(argv[1:])
     if not argv or argv[0].startswith("--"):
         print("usage: python -m app.cli FILE [--param[=value]...]", file=sys.stderr)
         return 2

@@ -477,3 +477,91 @@ HISTORY: dict[str, Any] = {
         }
     ],
 }
+
+BALANCE: dict[str, Any] = {
+    "cluster": "cluster1.example.com",
+    "groups": [
+        {
+            "group": "default",
+            "initial_score": 4.491543496303929,
+            "final_score": 1.5381278819997717,
+            "optimal_score": 0.0150264345920956,
+            "stop": "max-length",
+            "steps": [
+                {
+                    "instance": "inst00008.example.com",
+                    "move": "replace_and_failover",
+                    "short": "r:node0000.example.com f",
+                    "from": ["node0004.example.com", "node0002.example.com"],
+                    "to": ["node0000.example.com", "node0004.example.com"],
+                    "score": 3.1665530676168037,
+                    "commands": [
+                        "gnt-instance replace-disks -n node0000.example.com inst00008.example.com",
+                        "gnt-instance migrate -f inst00008.example.com",
+                    ],
+                },
+                {
+                    "instance": "inst00007.example.com",
+                    "move": "replace_and_failover",
+                    "short": "r:node0005.example.com f",
+                    "from": ["node0004.example.com", "node0007.example.com"],
+                    "to": ["node0005.example.com", "node0004.example.com"],
+                    "score": 1.5381278819997717,
+                    "commands": [
+                        "gnt-instance replace-disks -n node0005.example.com inst00007.example.com",
+                        "gnt-instance migrate -f inst00007.example.com",
+                    ],
+                },
+            ],
+            "jobsets": [
+                [
+                    [
+                        {
+                            "OP_ID": "OP_INSTANCE_REPLACE_DISKS",
+                            "instance_name": "inst00008.example.com",
+                            "early_release": False,
+                            "ignore_ipolicy": False,
+                            "mode": "replace_new_secondary",
+                            "disks": [],
+                            "remote_node": "node0000.example.com",
+                        },
+                        {
+                            "OP_ID": "OP_INSTANCE_MIGRATE",
+                            "instance_name": "inst00008.example.com",
+                            "allow_runtime_changes": False,
+                            "ignore_ipolicy": False,
+                            "cleanup": False,
+                            "allow_failover": True,
+                            "ignore_hvversions": True,
+                        },
+                    ]
+                ],
+                [
+                    [
+                        {
+                            "OP_ID": "OP_INSTANCE_REPLACE_DISKS",
+                            "instance_name": "inst00007.example.com",
+                            "early_release": False,
+                            "ignore_ipolicy": False,
+                            "mode": "replace_new_secondary",
+                            "disks": [],
+                            "remote_node": "node0005.example.com",
+                        },
+                        {
+                            "OP_ID": "OP_INSTANCE_MIGRATE",
+                            "instance_name": "inst00007.example.com",
+                            "allow_runtime_changes": False,
+                            "ignore_ipolicy": False,
+                            "cleanup": False,
+                            "allow_failover": True,
+                            "ignore_hvversions": True,
+                        },
+                    ]
+                ],
+            ],
+        }
+    ],
+    "moves": 2,
+    "seconds": 0.041,
+    "warnings": [],
+}

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from app.api.routes import (
     admin,
     allocate,
+    balance,
     capacity,
     clusters,
     console,
@@ -27,6 +28,7 @@ api_router.include_router(decisions.router)
 api_router.include_router(explain.router)
 api_router.include_router(capacity.router)
 api_router.include_router(groups.router)
+api_router.include_router(balance.router)
 api_router.include_router(history.router)
 api_router.include_router(admin.router)
 api_router.include_router(health.router)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from app.api import examples
+from app.engine import MoveKind
 from app.protocol import IallocatorResponse
 from app.protocol.request import DiskTemplate
 from app.protocol.summary import GroupSummary, StateSummary
@@ -417,3 +418,44 @@ class HistoryPublic(BaseModel):
     since: datetime
     hours: list[HourPublic] = Field(description="Hours with decisions, oldest first")
     states: list[StatePointPublic] = Field(description="After each decision, oldest first (at most 1000)")
+
+
+class BalanceStepPublic(BaseModel):
+    instance: str
+    move: MoveKind
+    short: str = Field(description="hbal's notation: f (failover), r:NODE (new secondary), fa:NODE, ...")
+    from_: list[str] = Field(alias="from", description="The instance's nodes before, primary first")
+    to: list[str] = Field(description="Its nodes after, primary first")
+    score: float = Field(description="The group's score after this step")
+    commands: list[str] = Field(description="The step as gnt-instance commands, like hbal -C")
+
+
+class BalanceGroupPublic(BaseModel):
+    group: str
+    initial_score: float | None
+    final_score: float | None
+    optimal_score: float = Field(description="The least score the group's N+1 reservations allow")
+    stop: str = Field(
+        description="Why the plan ends: balanced, min-score, max-length, min-gain, no-improvement or "
+        "deadline (the request timeout came near: the plan so far)"
+    )
+    steps: list[BalanceStepPublic]
+    jobsets: list[list[list[dict[str, object]]]] = Field(
+        description="Job sets, run one after the other; the jobs of a set (one per step, each a list of "
+        "opcodes, as node-evacuate's jobs) touch disjoint nodes and may run in parallel"
+    )
+
+
+class BalancePublic(BaseModel):
+    """hbal's plan for a cluster: per node group the moves, the scores and the jobs."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.BALANCE]}, populate_by_name=True)
+
+    cluster: str
+    state: StateRefPublic | None = Field(
+        None, description="The kept state planned on (none: the document sent)"
+    )
+    groups: list[BalanceGroupPublic]
+    moves: int
+    seconds: float = Field(description="Seconds the engine spent")
+    warnings: list[str] = Field(description="Parameters the engine ignored")

@@ -5,6 +5,9 @@ This is its whole public surface; nothing outside the engine imports its submodu
 
 from __future__ import annotations
 
+from app.engine.balance.jobs import Step, format_commands
+from app.engine.balance.options import BalanceOptions, MoveKind
+from app.engine.balance.plan import GroupPlan, balance
 from app.engine.moves.applied import Placement, apply_placements, placements
 from app.engine.options import EngineOptions, options_from_params
 from app.engine.questions.candidates import Candidate, NodeRejection, Rejections
@@ -16,24 +19,30 @@ from app.engine.reply import Reply
 from app.engine.requests.dispatch import run_request
 
 __all__ = [
+    "BalanceOptions",
     "Candidate",
     "DEFAULT_LIMIT",
     "DEFAULT_TOP",
     "EngineOptions",
     "Explanation",
     "GroupOutlook",
+    "GroupPlan",
     "GroupRoom",
     "Headroom",
     "InstanceMove",
     "MoveCandidate",
+    "MoveKind",
     "N1Failure",
     "NodeRejection",
     "Placement",
     "Rejections",
     "Reply",
+    "Step",
     "Stop",
     "apply_placements",
+    "balance",
     "explain_request",
+    "format_commands",
     "group_outlook",
     "headroom",
     "options_from_params",

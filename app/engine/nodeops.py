@@ -9,18 +9,55 @@ in place.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from app.cluster.model import NO_NODE, Cluster, InstanceSpec, IntArray
+from app.cluster.model import NO_NODE, BoolArray, Cluster, InstanceSpec, IntArray
 from app.engine.checks.failures import Fail
 from app.engine.score.metrics import NodeFields, node_fields
 
 Key = TypeVar("Key", str, tuple[str, str])
+
+
+@dataclass(frozen=True)
+class SpecColumns:
+    """The fields the checks read of many DRBD instances without exclusion tags or desired
+    locations, one entry per candidate (`InstanceSpec`'s names), for nodes without exclusive
+    storage: one instance per candidate node in `primary_effect` and `secondary_base`."""
+
+    memory: IntArray
+    vcpus: IntArray
+    dsk: IntArray
+    spindle_use: IntArray
+    uses_mem: BoolArray
+    online: BoolArray
+    template: str = "drbd"
+    local: bool = True
+    excl_tags: tuple[str, ...] = ()
+    desired_loc: frozenset[str] = frozenset()
+
+    @property
+    def sec_mem(self) -> IntArray:
+        out: IntArray = np.where(self.online, self.memory, 0)
+        return out
+
+    @classmethod
+    def of(cls, specs: Sequence[InstanceSpec]) -> SpecColumns:
+        def col(values: list[int] | list[bool], dtype: type) -> NDArray[Any]:
+            return np.array(values, dtype=dtype)
+
+        return cls(
+            col([s.memory for s in specs], np.int64),
+            col([s.vcpus for s in specs], np.int64),
+            col([s.dsk for s in specs], np.int64),
+            col([s.spindle_use for s in specs], np.int64),
+            col([s.uses_mem for s in specs], np.bool_),
+            col([s.online for s in specs], np.bool_),
+        )
 
 
 @dataclass
@@ -31,10 +68,12 @@ class Effect:
     fields: NodeFields
 
 
-def spindles_after(c: Cluster, idx: IntArray, inst: InstanceSpec) -> IntArray:
+def spindles_after(c: Cluster, idx: IntArray, inst: InstanceSpec | SpecColumns) -> IntArray:
     """`calcNewFreeSpindles True`: unknown disk spindles force -1 on exclusive storage."""
-    taken = -1 if inst.disk_spindles is None else None
     f_sp = c.nodes.f_sp[idx]
+    if isinstance(inst, SpecColumns):  # made only for nodes without exclusive storage
+        return f_sp
+    taken = -1 if inst.disk_spindles is None else None
     if taken is not None:
         return np.where(c.nodes.excl[idx], taken, f_sp)
     out: IntArray = np.where(c.nodes.excl[idx], f_sp - int(inst.disk_spindles or 0), f_sp)
@@ -44,23 +83,24 @@ def spindles_after(c: Cluster, idx: IntArray, inst: InstanceSpec) -> IntArray:
 def primary_effect(
     c: Cluster,
     idx: IntArray,
-    inst: InstanceSpec,
+    inst: InstanceSpec | SpecColumns,
     force: bool,
     loc_score: IntArray | int = 0,
 ) -> Effect:
     """Adding `inst` as primary on each node of `idx` (`loc_score`: the instance's
-    location score on each candidate, |loc(p) & loc(s)| for DRBD pairs)."""
+    location score on each candidate, |loc(p) & loc(s)| for DRBD pairs); with `SpecColumns`,
+    candidate k adds instance k."""
     n = c.nodes
     f = node_fields(c, idx)
     strict = not force
-    mem = inst.memory if inst.uses_mem else 0
+    mem = np.where(inst.uses_mem, inst.memory, 0)
     new_free = f.unalloc - mem
     new_failn1 = new_free <= f.r_mem
-    new_dsk = f.f_dsk - inst.dsk if inst.local else f.f_dsk
+    new_dsk = np.where(inst.local, f.f_dsk - inst.dsk, f.f_dsk)
     new_fsp = spindles_after(c, idx, inst)
     excl = n.excl[idx]
-    new_isp = np.where(excl, 0.0, f.i_sp + (inst.spindle_use if inst.local else 0))
-    new_ucpu = f.u_cpu + (inst.vcpus if inst.online else 0)
+    new_isp = np.where(excl, 0.0, f.i_sp + np.where(inst.local, inst.spindle_use, 0))
+    new_ucpu = f.u_cpu + np.where(inst.online, inst.vcpus, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         new_pcpu = new_ucpu / f.t_cpu
     ratio = n.vcpu_ratio[idx]

@@ -1,5 +1,5 @@
 """The engine jobs: one frozen dataclass per kind of work an engine process does for the service
-(decide, explain, count capacity), each with what it needs and a `run` that does it there.
+(decide, explain, count capacity, balance), each with what it needs and a `run` that does it there.
 
 A job and its result cross the process boundary, so both are plain picklable values. `execute`
 runs a job and turns its failures into values (`Rejected`, `Crashed`): nothing that fails to
@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 
 from app.cluster import Cluster, summarize
 from app.engine import (
+    BalanceOptions,
     EngineOptions,
     Headroom,
     Placement,
@@ -32,6 +33,7 @@ from app.protocol import ClusterDocument, Disk
 from app.protocol.errors import InputError, ParameterError
 from app.protocol.request import AllocateRequest, DiskTemplate
 from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request, read_state
+from app.service.balance import plan_document
 from app.service.memory import release_memory
 from app.service.params import engine_options
 from app.service.upload import BodyError, Document, Upload
@@ -295,6 +297,37 @@ class GroupsJob:
             body["probe"] = _room(c, self.probe.request(), options, self.limit, share)
         body["warnings"] = warnings
         return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class BalanceJob:
+    """hbal's plan for a document sent with the call, or for a kept state (its document with
+    its `placements` applied), searched for at most `budget` seconds."""
+
+    options: BalanceOptions
+    params: Sequence[str]
+    defaults: Sequence[str]
+    budget: float
+    document: Document
+    placements: tuple[Placement, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return self.document.size
+
+    def run(self, after: Afterwards) -> Reported:
+        started = time.perf_counter()
+        options, warnings = engine_options(self.params, self.defaults)
+        _, body = plan_document(
+            self.document.unpack()[0],
+            self.options,
+            static_kvm_node_memory=options.static_kvm_node_memory,
+            done=self.placements,
+            seconds=self.budget,
+        )
+        return Reported(
+            _finite(body | {"warnings": warnings}), body["cluster"], time.perf_counter() - started
+        )
 
 
 def _unavailable(doc: ClusterDocument) -> dict[str, dict[str, list[str]]]:

@@ -37,15 +37,17 @@ def migration_fails(c: Cluster, src: int, targets: IntArray) -> IntArray:
     )
 
 
-def _primary_fail(c: Cluster, node: int, inst_idx: int, force: bool, loc: int) -> Fail | None:
+def primary_fail(c: Cluster, node: int, inst_idx: int, force: bool, loc: int) -> Fail | None:
+    """Why instance `inst_idx` cannot become primary on `node` (`addPriEx`), or None."""
     spec = c.instances.specs[inst_idx]
     code = int(primary_effect(c, np.array([node]), spec, force, loc).fail[0])
     return Fail(code) if code else None
 
 
-def _secondary_fail(
+def secondary_fail(
     c: Cluster, primary: int, node: int, inst_idx: int, force: bool, ignore_disks: bool = False
 ) -> Fail | None:
+    """Why instance `inst_idx` cannot become DRBD secondary on `node` (`addSecExEx`), or None."""
     spec = c.instances.specs[inst_idx]
     eff = secondary_effect(c, np.array([primary]), np.array([node]), spec, force, ignore_disks)
     code = int(eff.fail[0])
@@ -62,10 +64,10 @@ def failover(c: Cluster, i: int, force: bool, check: bool = True) -> Fail | None
     snap = snapshot(c, [p, s]) if check else None
     remove_primary(c, p, spec, loc)
     remove_secondary(c, s, spec, p)
-    why = _primary_fail(c, s, i, p_off or force, loc) if check else None
+    why = primary_fail(c, s, i, p_off or force, loc) if check else None
     if why is None:
         add_primary(c, s, spec, loc)
-        why = _secondary_fail(c, s, p, i, p_off or force, ignore_disks=p_off) if check else None
+        why = secondary_fail(c, s, p, i, p_off or force, ignore_disks=p_off) if check else None
     if why is not None:
         assert snap is not None  # only checks fail
         restore(c, snap)
@@ -81,7 +83,7 @@ def failover_to_any(c: Cluster, i: int, target: int, force: bool, check: bool = 
     spec, p, loc = insts.specs[i], int(insts.pnode[i]), int(insts.loc_score[i])
     if check and not migration_allowed(c, p, target):
         return Fail.MIG
-    why = _primary_fail(c, target, i, bool(c.nodes.offline[p]) or force, loc) if check else None
+    why = primary_fail(c, target, i, bool(c.nodes.offline[p]) or force, loc) if check else None
     if why is not None:
         return why
     add_primary(c, target, spec, loc)
@@ -98,10 +100,10 @@ def replace_secondary(c: Cluster, i: int, target: int, force: bool, check: bool 
     snap = snapshot(c, [p, s, target]) if check else None
     remove_primary(c, p, spec, loc)
     remove_secondary(c, s, spec, p)
-    why = _secondary_fail(c, p, target, i, bool(c.nodes.offline[s]) or force) if check else None
+    why = secondary_fail(c, p, target, i, bool(c.nodes.offline[s]) or force) if check else None
     if why is None:
         add_secondary(c, target, spec, p)
-        why = _primary_fail(c, p, i, True, new_loc) if check else None
+        why = primary_fail(c, p, i, True, new_loc) if check else None
     if why is not None:
         assert snap is not None  # only checks fail
         restore(c, snap)

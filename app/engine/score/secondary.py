@@ -16,7 +16,7 @@ import numpy as np
 
 from app.cluster.model import BoolArray, Cluster, FloatArray, InstanceSpec, IntArray
 from app.engine.checks.failures import Fail
-from app.engine.nodeops import Effect, spindles_after
+from app.engine.nodeops import Effect, SpecColumns, spindles_after
 from app.engine.score.metrics import (
     N1_ROW,
     RESERVE_ROWS,
@@ -82,7 +82,7 @@ class SecondaryBase:
     last: IntArray
     fields: NodeFields
     strict: bool
-    needed: int
+    needed: int | IntArray  # per node with `SpecColumns`
 
     @cached_property
     def values(self) -> FloatArray:
@@ -91,7 +91,11 @@ class SecondaryBase:
 
 
 def secondary_base(
-    c: Cluster, sidx: IntArray, inst: InstanceSpec, force: bool = False, ignore_disks: bool = False
+    c: Cluster,
+    sidx: IntArray,
+    inst: InstanceSpec | SpecColumns,
+    force: bool = False,
+    ignore_disks: bool = False,
 ) -> SecondaryBase:
     n = c.nodes
     f = node_fields(c, sidx)

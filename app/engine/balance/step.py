@@ -1,0 +1,114 @@
+"""One greedy step of hbal (`Cluster.hs: checkMove`): the best move of any movable instance of a
+node group, scored over the group's nodes as hbal scores it (a full `compCV`).
+
+Scores are ranked with the incremental update and refolded exactly near the lowest
+(`ListScore.scores`), so that equal scores tie as they tie in hbal: the first candidate in
+hbal's order (instances in input order; per instance the failover, then per target node the
+kinds of `possibleMoves`) wins.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.cluster.model import Cluster, IntArray
+from app.engine.balance.cache import Kept
+from app.engine.balance.candidates import KINDS, PER_TARGET, Batch, Candidates, drbd_kinds, to_any
+from app.engine.balance.drbd import drbd_candidates, emit
+from app.engine.balance.options import MOVABLE, BalanceOptions, MoveKind
+from app.engine.balance.score import scores as group_scores
+from app.engine.score.listscore import ListScore
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The move a step makes and the group's score after it."""
+
+    instance: int
+    kind: MoveKind
+    target: int
+    score: float
+
+
+def movable(c: Cluster, group_nodes: IntArray, opts: BalanceOptions) -> list[int]:
+    """The instances hbal may move in the group, in input order (`tryBalance`'s `reloc_inst`):
+    a movable template, both nodes in the group, selected and not excluded, and in evacuation
+    mode only those with a node offline or drained."""
+    insts, n = c.instances, c.nodes
+    inside = np.zeros(len(n), dtype=bool)
+    inside[group_nodes] = True
+    out = []
+    for i in np.flatnonzero(inside[insts.pnode]).tolist():
+        spec, s = insts.specs[i], int(insts.snode[i])
+        nodes = [int(insts.pnode[i])] + ([s] if s >= 0 else [])
+        if spec.template not in MOVABLE or not all(inside[x] for x in nodes):
+            continue
+        if (
+            spec.name in opts.exclude_instances
+            or opts.select_instances
+            and spec.name not in opts.select_instances
+        ):
+            continue
+        if opts.evac_mode and not any(n.offline[x] for x in nodes):
+            continue
+        out.append(i)
+    return out
+
+
+def add_instance(c: Cluster, i: int, online: IntArray, opts: BalanceOptions,
+                 known: Counter[tuple[str, str]], pairs: Batch, triples: Batch,
+                 kept: Kept | None = None) -> None:  # fmt: skip
+    """Every candidate move of instance `i` to the `online` nodes (`checkInstanceMove`). Order
+    slots follow instance numbers: the moving instances are in input order."""
+    insts, force = c.instances, opts.ignore_soft_errors
+    spec, p, s = insts.specs[i], int(insts.pnode[i]), int(insts.snode[i])
+    targets = online[(online != p) & (online != s)]
+    base = i * (1 + PER_TARGET * len(c.nodes))
+    if spec.template != "drbd":
+        if opts.instance_moves and len(targets):
+            to_any(c, i, targets, base + 1 + PER_TARGET * targets, known, force, pairs)
+        return
+    use_secondary = bool(np.any(online == s)) and opts.instance_moves
+    kinds = drbd_kinds(opts, use_secondary, bool(c.nodes.offline[p])) if len(targets) else []
+    if not kinds and not use_secondary:
+        return
+    keep = kept is not None and kept.keeps(i)
+    cands = kept.by_instance.get(i) if kept is not None and keep else None
+    if cands is None:
+        cands = drbd_candidates(c, i, targets, base, kinds, use_secondary, known, force)
+        if kept is not None and keep:
+            kept.by_instance[i] = cands
+    emit(cands, pairs, triples)
+
+
+def best_move(
+    c: Cluster, group_nodes: IntArray, victims: list[int], opts: BalanceOptions, kept: Kept | None = None
+) -> Choice | None:
+    """The lowest-scoring valid move of one of `victims`, or None if none lowers the score
+    (`kept`: candidates kept from the step before, updated by `Kept.moved`)."""
+    ls = ListScore(c, group_nodes)
+    online = group_nodes[~c.nodes.offline[group_nodes]]
+    batches = [Batch(2), Batch(3)]
+    for i in victims:
+        add_instance(c, i, online, opts, ls.stats.loc_excl, batches[0], batches[1], kept)
+    best: tuple[float, int, Candidates, int] | None = None
+    for batch in batches:
+        if not batch.order:
+            continue
+        found = batch.done()
+        scores = group_scores(ls, found.changes, found.map_delta)
+        ok = np.isfinite(scores)
+        if not ok.any():
+            continue
+        low = float(scores[ok].min())
+        pos = np.flatnonzero(ok & (scores == low))
+        k = int(pos[np.argmin(found.order[pos])])
+        if best is None or (low, int(found.order[k])) < (best[0], best[1]):
+            best = (low, int(found.order[k]), found, k)
+    if best is None or not best[0] < ls.base():
+        return None
+    low, _, found, k = best
+    return Choice(int(found.inst[k]), KINDS[int(found.kind[k])], int(found.target[k]), low)

@@ -1,0 +1,93 @@
+"""`python -m bench.balance [NODES...]`: hbal and `python -m app.cli balance` side by side on the
+same generated cluster (18 instances per node, two new empty nodes: a cluster worth balancing);
+wall time, peak RSS, moves and final score of each; Markdown on stdout and in bench/results/.
+
+hbal reads the cluster as hail saves it (`hail -S`), as the differential tests do; both run one
+after the other, never together (they share the machine's cores with nothing of ours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.measure import Measured, run_measured
+from bench.report import load_average, machine_facts
+from tests.support import gen
+from tests.support.hbal import HBAL, hbal_available, parse_output, text_state, with_empty_nodes
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parents[1]
+INSTANCES_PER_NODE = 18
+TIMEOUT = 1800.0
+
+
+def cluster(nodes: int) -> gen.Doc:
+    doc = gen.generate(gen.ClusterSpec(nodes=nodes, instances_per_node=INSTANCES_PER_NODE), nodes)
+    return with_empty_nodes(doc, 2, random.Random(nodes))
+
+
+def _row(nodes: int, doc: gen.Doc, hbal: Measured, ours: Measured) -> str:
+    theirs = parse_output(hbal.stdout.decode(), list(doc["nodes"]), list(doc["instances"]))
+    plan = json.loads(ours.stdout)["groups"][0] if ours.ok else None
+    same = plan is not None and [(s["instance"], tuple(s["to"])) for s in plan["steps"]] == [
+        (m.instance, m.new_nodes) for m in theirs.moves
+    ]
+    mine = f"{len(plan['steps'])} moves, {plan['final_score']:.8f}" if plan else "failed"
+    cells = [
+        f"{len(doc['nodes'])} / {len(doc['instances'])}",
+        f"{theirs.initial:.8f}",
+        f"{hbal.seconds:.1f} s, {hbal.max_rss_kib // 1024} MiB",
+        f"{len(theirs.moves)} moves, {theirs.final:.8f}",
+        f"{ours.seconds:.1f} s, {ours.max_rss_kib // 1024} MiB",
+        mine,
+        "yes" if same else "no",
+        f"{hbal.seconds / ours.seconds:.1f}x" if ours.ok else "-",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def main(argv: list[str]) -> int:
+    args = argparse.ArgumentParser(prog="python -m bench.balance")
+    args.add_argument("nodes", nargs="*", type=int, default=[20, 40])
+    sizes = args.parse_args(argv).nodes
+    if not hbal_available():
+        print("hbal or hail is not installed", file=sys.stderr)
+        return 1
+    rows = []
+    before = load_average()
+    for nodes in sizes:
+        doc = cluster(nodes)
+        with tempfile.TemporaryDirectory(prefix="iallocd-balance-") as tmp:
+            state = text_state(doc, Path(tmp))
+            path = Path(tmp) / "cluster.json"
+            path.write_text(json.dumps(doc))
+            hbal = run_measured([HBAL, "-t", str(state), "-C"], timeout=TIMEOUT)
+            ours = run_measured(
+                [sys.executable, "-m", "app.cli", "balance", str(path)], timeout=TIMEOUT, cwd=REPO
+            )
+        rows.append(_row(nodes, doc, hbal, ours))
+        print(rows[-1], file=sys.stderr, flush=True)
+    facts = [f"- {key}: {value}" for key, value in machine_facts()]
+    header = [
+        "| nodes / instances | initial score | hbal | hbal's plan | iallocd | iallocd's plan | same plan "
+        "| speed-up |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    text = "\n".join(
+        [f"# Balancing: hbal and iallocd, {datetime.date.today()}", "", *facts, "",
+         f"Load average before: {before}, after: {load_average()}", "", *header, *rows, ""]
+    )  # fmt: skip
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{datetime.date.today()}-balance.md").write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
