@@ -7,6 +7,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from app.api.deps import Service
 from app.api.errors import ApiError
 from app.engine import Placement
@@ -14,6 +16,7 @@ from app.service.jobs import GroupsJob, InstanceProbe, Reported
 from app.service.upload import KeptDocument
 from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster
 from app.store.decisions import document_size
+from app.store.models import ClusterRecord
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +48,25 @@ def last_state(service: Service, name: str) -> LastState:
         cluster = get_cluster(name, session=session)
         if cluster is None:
             raise ApiError(404, "not_found", f"no cluster {name!r}")
-        state = cluster.state
-        if state is None:
-            raise ApiError(404, "not_found", f"no known state of {name!r}: it has not sent a request yet")
-        if state.document is None:
-            raise ApiError(
-                404,
-                "not_found",
-                f"the last document of {name!r} was not kept (IALLOCD_STORE_DOCUMENTS is off, or it was "
-                "larger than IALLOCD_DOCUMENT_MAX_BYTES)",
-            )
-        size = document_size(state.decision_id, session=session) or len(state.document)  # purged: a guess
-        done = tuple((str(i), list(nodes)) for i, nodes in state.placements or ())
-        kept = KeptDocument(state.document, size)
-        return LastState(cluster_policy(cluster), state.decision_id, state.updated, kept, done)
+        return kept_state(cluster, session=session)
+
+
+def kept_state(cluster: ClusterRecord, *, session: Session) -> LastState:
+    """The kept state of `cluster` (read in `session`); 404 saying why when there is none."""
+    name, state = cluster.name, cluster.state
+    if state is None:
+        raise ApiError(404, "not_found", f"no known state of {name!r}: it has not sent a request yet")
+    if state.document is None:
+        raise ApiError(
+            404,
+            "not_found",
+            f"the last document of {name!r} was not kept (IALLOCD_STORE_DOCUMENTS is off, or it was "
+            "larger than IALLOCD_DOCUMENT_MAX_BYTES)",
+        )
+    size = document_size(state.decision_id, session=session) or len(state.document)  # purged: a guess
+    done = tuple((str(i), list(nodes)) for i, nodes in state.placements or ())
+    kept = KeptDocument(state.document, size)
+    return LastState(cluster_policy(cluster), state.decision_id, state.updated, kept, done)
 
 
 def observe(service: Service, what: str, name: str, result: Reported) -> None:

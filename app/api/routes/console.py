@@ -10,6 +10,7 @@ from typing import Annotated, Any, get_args
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from app.api.console.charts import (
@@ -27,7 +28,7 @@ from app.api.console.render import ConsoleError, page
 from app.api.console.session import ConsoleUserDep
 from app.api.deps import Principal, Service, ServiceDep, SessionDep
 from app.api.errors import ApiError
-from app.api.reports import LastState, groups_report, known_groups_report, last_state
+from app.api.reports import LastState, groups_report, kept_state, known_groups_report
 from app.api.schemas import MAX_COUNT, MAX_MIB
 from app.engine import DEFAULT_LIMIT
 from app.protocol.request import DiskTemplate
@@ -88,21 +89,32 @@ class _ClusterView:
     points: list[StatePoint]
 
 
+def _registered(name: str, session: Session) -> tuple[ClusterRecord, LastState | None]:
+    """The cluster and its kept state (None: no document to ask the engine about)."""
+    cluster = get_cluster(name, session=session)
+    if cluster is None:
+        raise ConsoleError(404, f"no cluster {name!r}")
+    try:
+        return cluster, kept_state(cluster, session=session)
+    except ApiError:
+        return cluster, None
+
+
 def _cluster_view(service: Service, name: str, now: datetime) -> _ClusterView:
     since = now - timedelta(hours=HOURS)
     with service.sessions() as session:
-        cluster = get_cluster(name, session=session)
-        if cluster is None:
-            raise ConsoleError(404, f"no cluster {name!r}")
+        cluster, kept = _registered(name, session)
         recent, total = list_decisions(name, DecisionFilter(), session=session, limit=RECENT, offset=0)
         hours = hourly(name, since=since, session=session)
         points = state_points(name, since=since, session=session)
-        state = cluster.state
-    try:
-        kept = last_state(service, name) if state is not None else None
-    except ApiError:
-        kept = None
-    return _ClusterView(cluster, state, kept, recent, total, hours, points)
+    return _ClusterView(cluster, cluster.state, kept, recent, total, hours, points)
+
+
+def _kept_view(service: Service, name: str) -> tuple[ClusterState | None, LastState | None]:
+    """What the group cards alone read: the cluster's state and its kept state."""
+    with service.sessions() as session:
+        cluster, kept = _registered(name, session)
+        return cluster.state, kept
 
 
 @dataclass(frozen=True)
@@ -138,9 +150,11 @@ async def _counted(
 NO_DOCUMENT = "The last document was not kept (IALLOCD_STORE_DOCUMENTS or the size cap): figures only."
 
 
-def _groups_context(view: _ClusterView, report: dict[str, Any] | None, note: str | None) -> dict[str, Any]:
+def _groups_context(
+    state: ClusterState | None, report: dict[str, Any] | None, note: str | None
+) -> dict[str, Any]:
     """What the group cards draw: the engine's report where there is one, else the summary."""
-    summary = view.state.summary.get("groups", []) if view.state else []
+    summary = state.summary.get("groups", []) if state else []
     groups = report["groups"] if report is not None else summary
     return {"groups": [g | {"bars": bars(g)} for g in groups], "report": report, "note": note}
 
@@ -184,7 +198,7 @@ async def cluster_page(
         total=view.total,
         chart=hourly_chart(hourly_counts(view.hours, now), now),
         free=free_chart(series, now),
-        **_groups_context(view, known, note),
+        **_groups_context(view.state, known, note),
     )
 
 
@@ -194,11 +208,11 @@ async def cluster_groups(
 ) -> HTMLResponse:
     """The group cards of a cluster's page with the engine's counts (a fragment of that page)."""
     _visible_cluster(name, user)
-    view = await anyio.to_thread.run_sync(_cluster_view, service, name, datetime.now(UTC))
-    report, note = None, NO_DOCUMENT if view.state is not None else None
-    if view.kept is not None:
-        report, note = await _counted(service, name, view.kept, shape)
-    return page(request, "cluster_groups.html", pending=False, **_groups_context(view, report, note))
+    state, kept = await anyio.to_thread.run_sync(_kept_view, service, name)
+    report, note = None, NO_DOCUMENT if state is not None else None
+    if kept is not None:
+        report, note = await _counted(service, name, kept, shape)
+    return page(request, "cluster_groups.html", pending=False, **_groups_context(state, report, note))
 
 
 def visible_decision(decision: Decision | None, user: Principal, decision_id: str) -> Decision:
