@@ -26,6 +26,17 @@ _RATE_LIMITED = {
 }
 
 
+def document_body(
+    description: str, examples: dict[str, tuple[str, Any]], required: bool = True
+) -> dict[str, Any]:
+    """`openapi_extra` of a route that reads an iallocator input document as its body itself:
+    the document's schema, `description`, and examples by name as (summary, value)."""
+    named = {key: {"summary": summary, "value": value} for key, (summary, value) in examples.items()}
+    schema = {"$ref": "#/components/schemas/InputDocument"}
+    body = {"required": required, "description": description}
+    return {"requestBody": body | {"content": {"application/json": {"schema": schema, "examples": named}}}}
+
+
 def _file_body_schemas(paths: dict[str, Any], components: dict[str, Any]) -> None:
     """Request body schemas given inline (json_body_openapi) become components and $refs."""
     for operations in paths.values():

@@ -12,6 +12,7 @@ from app.api import examples
 from app.api.body import read_document
 from app.api.deps import ParamsQuery, PrincipalDep, ServiceDep
 from app.api.errors import ApiError, responses
+from app.api.openapi import document_body
 from app.api.reports import last_state, observe, policy_of
 from app.api.schemas import BalancePublic
 from app.engine import BalanceOptions
@@ -27,19 +28,12 @@ Names = Annotated[list[str] | None, Query(description="Instance names (repeat th
 @router.post(
     "/{name}/balance",
     responses=responses(400, 401, 403, 404, 413, 415, 422, 429, 500, 503, 504),
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "description": "Optional: an iallocator input document to plan on (its request, if any, is "
-            "ignored); without a body, the cluster's kept state (its last document, decision applied)",
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": "#/components/schemas/InputDocument"},
-                    "examples": {"cluster": {"summary": "A cluster", "value": examples.ALLOCATE_REQUEST}},
-                }
-            },
-        }
-    },
+    openapi_extra=document_body(
+        "Optional: an iallocator input document to plan on (its request, if any, is ignored); "
+        "without a body, the cluster's kept state (its last document, decision applied)",
+        {"cluster": ("A cluster", examples.ALLOCATE_REQUEST)},
+        required=False,
+    ),
 )
 async def balance(
     name: str,

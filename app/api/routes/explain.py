@@ -12,6 +12,7 @@ from app.api import examples
 from app.api.body import read_document
 from app.api.deps import ParamsQuery, PrincipalDep, ServiceDep
 from app.api.errors import responses
+from app.api.openapi import document_body
 from app.api.reports import observe, policy_of
 from app.api.schemas import ExplainPublic
 from app.engine import DEFAULT_TOP
@@ -26,25 +27,13 @@ MAX_TOP = 50
 @router.post(
     "/{name}/explain",
     responses=responses(400, 401, 403, 404, 413, 415, 422, 429, 500, 503, 504),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "An iallocator input document, as for POST /allocate (Content-Encoding: gzip "
-            "accepted)",
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": "#/components/schemas/InputDocument"},
-                    "examples": {
-                        "allocate": {"summary": "A new DRBD instance", "value": examples.ALLOCATE_REQUEST},
-                        "node-evacuate": {
-                            "summary": "A new secondary for the instances of a node",
-                            "value": examples.EVACUATE_REQUEST,
-                        },
-                    },
-                }
-            },
-        }
-    },
+    openapi_extra=document_body(
+        "An iallocator input document, as for POST /allocate (Content-Encoding: gzip accepted)",
+        {
+            "allocate": ("A new DRBD instance", examples.ALLOCATE_REQUEST),
+            "node-evacuate": ("A new secondary for the instances of a node", examples.EVACUATE_REQUEST),
+        },
+    ),
 )
 async def explain(
     name: str,
