@@ -1,5 +1,5 @@
-"""What the operator questions to the engine (explain, capacity) share: the asking cluster's
-policy and the accounting of each report."""
+"""What the operator questions to the engine (explain, capacity, groups, balance) share: the
+asking cluster's policy, its kept state, the reports remembered per state and their accounting."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import Service
 from app.api.errors import ApiError
-from app.engine import Placement
-from app.service.jobs import GroupsJob, InstanceProbe, Reported
+from app.engine import BalanceOptions, Placement
+from app.service.jobs import BalanceJob, GroupsJob, InstanceProbe, Job, Reported
 from app.service.upload import KeptDocument
 from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster
 from app.store.decisions import document_size
@@ -85,6 +85,10 @@ def _groups_key(
     return ("groups", name, state.decision_id, tuple(params), tuple(state.policy.params), limit, probe)
 
 
+def _balance_key(name: str, state: LastState) -> tuple[object, ...]:
+    return ("balance", name, state.decision_id, tuple(state.policy.params))
+
+
 def known_groups_report(
     service: Service, name: str, state: LastState, params: list[str], limit: int, probe: InstanceProbe | None
 ) -> Reported | None:
@@ -93,17 +97,37 @@ def known_groups_report(
     return found
 
 
+def known_balance_report(service: Service, name: str, state: LastState) -> Reported | None:
+    """The balancing preview of this state if it was made already (no engine run)."""
+    found: Reported | None = service.reports.get(_balance_key(name, state))
+    return found
+
+
+async def _remembered(
+    service: Service, what: str, name: str, key: tuple[object, ...], job: Job[Reported]
+) -> Reported:
+    found: Reported | None = service.reports.get(key)
+    if found is not None:
+        return found
+    result = await service.runner.run(name, job)
+    observe(service, what, name, result)
+    service.reports.put(key, result)
+    return result
+
+
 async def groups_report(
     service: Service, name: str, state: LastState, params: list[str], limit: int, probe: InstanceProbe | None
 ) -> Reported:
     """The engine's report on each group of a kept state (GroupsJob), remembered per question."""
-    key = _groups_key(name, state, params, limit, probe)
-    found: Reported | None = service.reports.get(key)
-    if found is not None:
-        return found
     budget = count_budget(service)
     job = GroupsJob(state.document, state.placements, params, state.policy.params, limit, budget, probe)
-    result = await service.runner.run(name, job)
-    observe(service, "groups", name, result)
-    service.reports.put(key, result)
-    return result
+    return await _remembered(service, "groups", name, _groups_key(name, state, params, limit, probe), job)
+
+
+async def balance_report(service: Service, name: str, state: LastState) -> Reported:
+    """hbal's plan on a kept state with hbal's defaults, searched for at most `count_budget`
+    seconds (a plan cut short says so: its stop is "deadline"), remembered per state."""
+    job = BalanceJob(
+        BalanceOptions(), [], state.policy.params, count_budget(service), state.document, state.placements
+    )
+    return await _remembered(service, "balance", name, _balance_key(name, state), job)

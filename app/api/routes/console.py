@@ -24,6 +24,7 @@ from app.api.console.charts import (
     usage,
     vcpu_usage,
 )
+from app.api.console.planned import known_plan, plan_context, planned
 from app.api.console.render import ConsoleError, page
 from app.api.console.session import ConsoleUserDep
 from app.api.deps import Principal, Service, ServiceDep, SessionDep
@@ -176,11 +177,14 @@ async def cluster_page(
     now = datetime.now(UTC)
     view = await anyio.to_thread.run_sync(_cluster_view, service, name, now)
     known, pending, note = None, False, None
+    plan, plan_note = None, None
     if view.kept is not None and wait:
         known, note = await _counted(service, name, view.kept, shape)
+        plan, plan_note = await planned(service, name, view.kept)
     elif view.kept is not None:
         found = known_groups_report(service, name, view.kept, [], DEFAULT_LIMIT, shape.probe)
         known, pending = (found.body, False) if found is not None else (None, True)
+        plan = known_plan(service, name, view.kept)
     elif view.state is not None:
         note = NO_DOCUMENT
     series = {r: free_series(view.points, r) for r in ("memory", "disk")}
@@ -199,6 +203,8 @@ async def cluster_page(
         chart=hourly_chart(hourly_counts(view.hours, now), now),
         free=free_chart(series, now),
         **_groups_context(view.state, known, note),
+        **plan_context(service, plan, plan_note),
+        plan_pending=view.kept is not None and plan is None and plan_note is None,
     )
 
 
@@ -213,6 +219,19 @@ async def cluster_groups(
     if kept is not None:
         report, note = await _counted(service, name, kept, shape)
     return page(request, "cluster_groups.html", pending=False, **_groups_context(state, report, note))
+
+
+@router.get("/ui/clusters/{name}/balance")
+async def cluster_balance(
+    name: str, request: Request, user: ConsoleUserDep, service: ServiceDep
+) -> HTMLResponse:
+    """The balancing card of a cluster's page with hbal's plan on its kept state (a fragment)."""
+    _visible_cluster(name, user)
+    state, kept = await anyio.to_thread.run_sync(_kept_view, service, name)
+    plan, note = None, NO_DOCUMENT if state is not None else None
+    if kept is not None:
+        plan, note = await planned(service, name, kept)
+    return page(request, "cluster_balance.html", plan_pending=False, **plan_context(service, plan, note))
 
 
 def visible_decision(decision: Decision | None, user: Principal, decision_id: str) -> Decision:

@@ -1,15 +1,14 @@
-// iallocd console: sortable tables, the fleet filter, and a cluster's counts fetched after the
-// page. The pages read fine without it.
+// iallocd console: sortable tables, the fleet filter, and a cluster's counts and balancing plan
+// fetched after the page. The pages read fine without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  const box = document.querySelector("[data-report]");
-  if (box) {
+  for (const box of document.querySelectorAll("[data-report]")) {
     fetch(box.dataset.report, { credentials: "same-origin" })
       .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
       .then((html) => { box.innerHTML = html; box.removeAttribute("data-report"); })
       .catch((e) => {
-        const note = document.getElementById("counting");
-        if (note) note.textContent = `The counts could not be fetched (${e.message}); reload to try again.`;
+        const note = box.querySelector(".pending");
+        if (note) note.textContent = `This could not be fetched (${e.message}); reload to try again.`;
       });
   }
   const value = (row, i, type) => {

@@ -218,6 +218,22 @@ def _explain_again(page: Any, fleet: Fleet, name: str, decision: str) -> None:
     assert page.locator("form.rerun button").inner_text() == "Re-run explain"
 
 
+def test_cluster_page_balancing_card_shows_the_api_plan(page: Any, fleet: Fleet) -> None:
+    name = "gamma.example.com"
+    _log_in(page, fleet, fleet.tokens[name])
+    page.goto(f"{fleet.url}/ui/clusters/{name}")
+    page.wait_for_selector("#balance-box:not([data-report])", state="attached")
+    headers = {"Authorization": f"Bearer {fleet.tokens[name]}"}
+    plan = httpx.post(f"{fleet.url}/clusters/{name}/balance", headers=headers, timeout=60).json()
+    (group,) = plan["groups"]
+    row = page.locator("#balance tbody tr")
+    assert row.count() == 1
+    assert row.locator(".score-now").inner_text() == f"{group['initial_score']:.4f}"
+    assert row.locator(".score-after").inner_text() == f"{group['final_score']:.4f}"
+    assert row.locator(".moves").inner_text() == str(len(group["steps"]))
+    page.locator("#balance-box").screenshot(path=str(ARTEFACTS / "cluster-balance.png"))
+
+
 def test_cluster_token_sees_only_its_cluster(page: Any, fleet: Fleet) -> None:
     _log_in(page, fleet, fleet.tokens["alpha.example.com"])
     assert page.locator("#fleet tbody tr td:first-child").all_inner_texts() == ["alpha.example.com"]

@@ -16,6 +16,7 @@ from app.service.balance import plan_document
 from tests.api.conftest import ADMIN, Serve, register
 from tests.engine.balance.test_plan import UNBALANCED
 from tests.support import docs as d, gen
+from tests.support.hbal import with_empty_nodes
 
 pytestmark = pytest.mark.anyio
 
@@ -75,3 +76,18 @@ async def test_balance_auth_unknown_group_and_other_cluster(real):
     assert (
         await real.post(URL, content=body, headers=c.headers, params={"max_length": -2})
     ).status_code == 422
+
+
+async def test_balance_large_cluster_honours_max_length_and_the_request_timeout(serve: Serve):
+    spec = gen.ClusterSpec(nodes=40, instances_per_node=18)  # a plan of minutes with hbal
+    large = with_empty_nodes(gen.generate(spec, 40), 2, random.Random(40))
+    async with serve(answer=answer, request_timeout=3.0) as client:
+        c = await register(client, CLUSTER)
+        short = await client.post(URL, content=d.encode(large), headers=c.headers, params={"max_length": 2})
+        cut = await client.post(URL, content=d.encode(large), headers=c.headers)
+    assert short.status_code == 200, short.text
+    (group,) = short.json()["groups"]
+    assert len(group["steps"]) == 2 and group["stop"] == "max-length"
+    assert cut.status_code == 200, cut.text  # a partial plan at 0.8 x the timeout, not a 504
+    (group,) = cut.json()["groups"]
+    assert group["stop"] == "deadline" and cut.json()["seconds"] < 3.0
