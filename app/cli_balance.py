@@ -4,7 +4,7 @@ document, with no service. Prints the plan as JSON, or with -C the commands as h
 Flags are hbal's (man/hbal.rst): -l/--max-length, -g/--min-gain, --min-gain-limit,
 -e/--min-score, --no-disk-moves, --no-instance-moves, --restricted-migration, --evac-mode,
 --ignore-soft-errors, --select-instances, --exclude-instances, --exclusion-tags, -G/--group,
---static-kvm-node-memory.
+-O/--offline (repeatable or comma-separated), --static-kvm-node-memory.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude-instances", type=_names, default=())
     p.add_argument("--exclusion-tags", type=_names, default=())
     p.add_argument("-G", "--group", default=None)
+    p.add_argument("-O", "--offline", type=_names, action="extend", default=[], help="nodes taken as offline")
     p.add_argument("--static-kvm-node-memory", type=int, default=4096)
     p.add_argument("-C", "--print-commands", action="store_true", help="print hbal -C's commands")
     return p
@@ -77,7 +78,7 @@ def report(plans: list[GroupPlan]) -> str:
 
 
 def main_balance(argv: list[str]) -> int:
-    from app.service.balance import plan_document
+    from app.service.balance import Changes, plan_document
 
     args = parser().parse_args(argv)
     try:
@@ -91,7 +92,7 @@ def main_balance(argv: list[str]) -> int:
             data,
             options_of(args),
             static_kvm_node_memory=args.static_kvm_node_memory,
-            exclusion_tags=args.exclusion_tags,
+            changes=Changes(args.exclusion_tags, tuple(args.offline)),
         )
     except IallocdError as exc:
         print(f"iallocd: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -52,3 +52,22 @@ def test_cli_balance_bad_document_one_line_status_1(
     path.write_text('{"nodes": {}}')
     status, _, err = run(capfd, str(path))
     assert status == 1 and err.startswith("iallocd: DocumentError") and err.count("\n") == 1
+
+
+def test_cli_balance_offline_node_is_emptied(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cluster.json"
+    path.write_bytes(d.encode(UNBALANCED))
+    node = sorted(UNBALANCED["nodes"])[0]
+    status, out, _ = run(capfd, str(path), "-O", node, "--evac-mode")
+    steps = json.loads(out)["groups"][0]["steps"]
+    assert status == 0 and steps and all(node in s["from"] and node not in s["to"] for s in steps)
+
+
+def test_cli_balance_unknown_offline_node_one_line_status_1(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cluster.json"
+    path.write_bytes(d.encode(UNBALANCED))
+    status, out, err = run(capfd, str(path), "-O", "nosuch")
+    assert (status, out) == (1, "")
+    assert err.count("\n") == 1 and "--offline" in err and "'nosuch'" in err

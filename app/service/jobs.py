@@ -33,7 +33,7 @@ from app.protocol import ClusterDocument, Disk
 from app.protocol.errors import InputError, ParameterError
 from app.protocol.request import AllocateRequest, DiskTemplate
 from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request, read_state
-from app.service.balance import plan_document
+from app.service.balance import Changes, plan_document
 from app.service.memory import release_memory
 from app.service.params import engine_options
 from app.service.upload import BodyError, Document, Upload
@@ -310,6 +310,7 @@ class BalanceJob:
     budget: float
     document: Document
     placements: tuple[Placement, ...] = ()
+    changes: Changes = Changes()
 
     @property
     def size(self) -> int:
@@ -322,6 +323,7 @@ class BalanceJob:
             self.document.unpack()[0],
             self.options,
             static_kvm_node_memory=options.static_kvm_node_memory,
+            changes=self.changes,
             done=self.placements,
             seconds=self.budget,
         )

@@ -1,5 +1,5 @@
 """Balancing plans against hbal on seeded small clusters (6-14 nodes, some new empty nodes,
-offline and drained nodes, tags, mixed templates, random hbal flags).
+offline and drained nodes, tags, mixed templates, random hbal flags, -O included).
 
 hbal reads the cluster as hail saves it (`hail -S`, htools text state). Per case:
 
@@ -30,7 +30,7 @@ import pytest
 from app.cli_balance import options_of, parser
 from app.engine.balance.apply import apply_move
 from app.engine.score.metrics import score_of
-from app.service.balance import plan_document
+from app.service.balance import Changes, plan_document
 from tests.support import docs as d, gen
 from tests.support.hbal import (
     NEUTRAL_REQUEST,
@@ -74,7 +74,15 @@ def _case(seed: int) -> tuple[gen.Doc, list[str]]:
     groups = gen.group_names(doc)
     if len(groups) > 1:
         flags += ["-G", rng.choice(groups)]
+    if rng.random() < 0.2:
+        flags += ["-O", rng.choice(sorted(doc["nodes"]))]
     return doc, flags
+
+
+def _as_read(doc: gen.Doc, flags: list[str]) -> gen.Doc:
+    """The cluster as both read it: the nodes of -O offline."""
+    offline = parser().parse_args(["-", *flags]).offline
+    return json.loads(Changes((), tuple(offline)).applied(json.dumps(doc).encode())) if offline else doc
 
 
 def _cluster(doc: gen.Doc) -> Any:
@@ -118,8 +126,10 @@ def compare(seed: int) -> dict[str, Any]:
     """Both plans for case `seed` (the assertions of the module docstring made)."""
     doc, flags = _case(seed)
     theirs = run_hbal(doc, flags)
-    opts = options_of(parser().parse_args(["-", *flags]))
-    plans, body = plan_document(json.dumps(doc).encode(), opts)
+    args = parser().parse_args(["-", *flags])
+    opts = options_of(args)
+    plans, body = plan_document(json.dumps(doc).encode(), opts, changes=Changes((), tuple(args.offline)))
+    doc = _as_read(doc, flags)
     assert len(plans) == 1
     ours = plans[0]
     assert ours.initial_score == pytest.approx(theirs.initial, abs=PRINTED)

@@ -17,6 +17,7 @@ from app.api.reports import last_state, observe, policy_of
 from app.api.schemas import BalancePublic
 from app.engine import BalanceOptions
 from app.service.answer import check_cluster
+from app.service.balance import Changes
 from app.service.jobs import BalanceJob
 from app.service.upload import peek_cluster_name
 
@@ -53,6 +54,8 @@ async def balance(
     group: Annotated[str | None, Query(description="hbal -G: this group only (default: each)")] = None,
     select: Names = None,
     exclude: Names = None,
+    offline: Annotated[list[str] | None, Query(description="hbal -O: nodes to take as offline")] = None,
+    exclusion_tags: Annotated[list[str] | None, Query(description="hbal --exclusion-tags")] = None,
 ) -> BalancePublic:
     """hbal's balancing plan for the cluster, as `hbal -C` would compute it; nothing is run."""
     principal.check_cluster(name)
@@ -64,16 +67,19 @@ async def balance(
     budget = service.settings.request_timeout * 0.8  # a partial plan rather than a 504
     received = await read_document(request, service.settings.max_body_bytes)
     given = list(params or [])
+    changes = Changes(tuple(exclusion_tags or ()), tuple(offline or ()))
     state_ref = None
     if received.upload.size:
         check_cluster(peek_cluster_name(received.head) or "", name)
-        job = BalanceJob(options, given, policy.params, budget, received.upload)
+        job = BalanceJob(options, given, policy.params, budget, received.upload, changes=changes)
     else:
         try:
             state = await anyio.to_thread.run_sync(last_state, service, name)
         except ApiError as exc:
             raise ApiError(exc.status, exc.code, f"{exc.detail}; {SEND_DOCUMENT}") from exc
-        job = BalanceJob(options, given, state.policy.params, budget, state.document, state.placements)
+        job = BalanceJob(
+            options, given, state.policy.params, budget, state.document, state.placements, changes
+        )
         state_ref = {"source": "kept", "decision_id": state.decision_id, "updated": state.updated}
     result = await service.runner.run(name, job)
     observe(service, "balance", name, result)

@@ -91,3 +91,14 @@ async def test_balance_large_cluster_honours_max_length_and_the_request_timeout(
     assert cut.status_code == 200, cut.text  # a partial plan at 0.8 x the timeout, not a 504
     (group,) = cut.json()["groups"]
     assert group["stop"] == "deadline" and cut.json()["seconds"] < 3.0
+
+
+async def test_balance_offline_nodes_and_unknown_ones(real):
+    c = await register(real, CLUSTER)
+    node = sorted(UNBALANCED["nodes"])[0]
+    body = d.encode(UNBALANCED)
+    emptied = await real.post(URL, content=body, headers=c.headers, params={"offline": node, "evac_mode": True})
+    steps = emptied.json()["groups"][0]["steps"]
+    assert emptied.status_code == 200 and steps and all(node not in s["to"] for s in steps)
+    bad = await real.post(URL, content=body, headers=c.headers, params={"offline": "nosuch"})
+    assert (bad.status_code, bad.json()["error"]) == (400, "bad_parameter") and "nosuch" in bad.json()["detail"]
