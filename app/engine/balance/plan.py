@@ -77,7 +77,8 @@ def _step(c: Cluster, choice: Choice, force: bool) -> Step:
 
 
 def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | None = None) -> GroupPlan:
-    """Balance group `g` of `c` in place; `deadline` (time.monotonic) ends it early."""
+    """Balance group `g` of `c` in place; `deadline` (time.monotonic) ends it early: no step is
+    begun that would end after it at the pace of the step before."""
     nodes = c.group_nodes(g)
     score = score_of(c, nodes)
     plan = GroupPlan(c.groups[g].name, score, optimal_score(c, nodes))
@@ -85,15 +86,18 @@ def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | No
     if score - plan.optimal_score < opts.min_score:
         plan.stop = "balanced"
         return plan
+    last = 0.0  # seconds the last step took: the next one must end by the deadline too
     while not plan.stop:
         if 0 <= opts.max_length <= len(plan.steps):
             plan.stop = "max-length"
         elif score <= plan.optimal_score + opts.min_score:
             plan.stop = "min-score"
-        elif deadline is not None and time.monotonic() > deadline:
+        elif deadline is not None and time.monotonic() + last > deadline:
             plan.stop = "deadline"
         else:
+            started = time.monotonic()
             choice = best_move(c, nodes, movable(c, nodes, opts), opts, kept)
+            last = time.monotonic() - started
             if choice is None:
                 plan.stop = "no-improvement"
             elif not (score > opts.min_gain_limit or score - choice.score >= opts.min_gain):

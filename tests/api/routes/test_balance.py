@@ -78,17 +78,18 @@ async def test_balance_auth_unknown_group_and_other_cluster(real):
     ).status_code == 422
 
 
-async def test_balance_large_cluster_honours_max_length_and_the_request_timeout(serve: Serve):
+async def test_balance_large_cluster_honours_max_length_and_the_request_timeout(real, serve: Serve):
     spec = gen.ClusterSpec(nodes=40, instances_per_node=18)  # a plan of minutes with hbal
-    large = with_empty_nodes(gen.generate(spec, 40), 2, random.Random(40))
-    async with serve(answer=answer, request_timeout=3.0) as client:
-        c = await register(client, CLUSTER)
-        short = await client.post(URL, content=d.encode(large), headers=c.headers, params={"max_length": 2})
-        cut = await client.post(URL, content=d.encode(large), headers=c.headers)
+    large = d.encode(with_empty_nodes(gen.generate(spec, 40), 2, random.Random(40)))
+    c = await register(real, CLUSTER)
+    short = await real.post(URL, content=large, headers=c.headers, params={"max_length": 2})
     assert short.status_code == 200, short.text
     (group,) = short.json()["groups"]
     assert len(group["steps"]) == 2 and group["stop"] == "max-length"
-    assert cut.status_code == 200, cut.text  # a partial plan at 0.8 x the timeout, not a 504
+    async with serve(answer=answer, request_timeout=3.0) as client:
+        c = await register(client, CLUSTER)
+        cut = await client.post(URL, content=large, headers=c.headers)
+    assert cut.status_code == 200, cut.text  # a partial plan within the timeout, not a 504
     (group,) = cut.json()["groups"]
     assert group["stop"] == "deadline" and cut.json()["seconds"] < 3.0
 
@@ -97,8 +98,10 @@ async def test_balance_offline_nodes_and_unknown_ones(real):
     c = await register(real, CLUSTER)
     node = sorted(UNBALANCED["nodes"])[0]
     body = d.encode(UNBALANCED)
-    emptied = await real.post(URL, content=body, headers=c.headers, params={"offline": node, "evac_mode": True})
+    params = {"offline": node, "evac_mode": True}
+    emptied = await real.post(URL, content=body, headers=c.headers, params=params)
     steps = emptied.json()["groups"][0]["steps"]
     assert emptied.status_code == 200 and steps and all(node not in s["to"] for s in steps)
     bad = await real.post(URL, content=body, headers=c.headers, params={"offline": "nosuch"})
-    assert (bad.status_code, bad.json()["error"]) == (400, "bad_parameter") and "nosuch" in bad.json()["detail"]
+    assert (bad.status_code, bad.json()["error"]) == (400, "bad_parameter")
+    assert bad.json()["detail"] == [{"loc": "--offline", "msg": "no node named 'nosuch'"}]
