@@ -81,7 +81,7 @@ class Case:
         return REQUESTS[self.request](cluster, rng)
 
 
-GROUPS = {100: 1, 500: 4, 1000: 2, 2000: 4}
+GROUPS = {20: 1, 100: 1, 500: 4, 1000: 2, 2000: 4}  # 20: most Ganeti clusters
 
 
 def cluster_shape(nodes: int, kind: str) -> Shape:
@@ -102,6 +102,7 @@ def full_matrix() -> list[Case]:
 def quick_matrix() -> list[Case]:
     """A few minutes on 2 cores: the cases the performance targets name."""
     return [
+        Case(cluster_shape(20, "drbd"), "allocate drbd", False),
         Case(cluster_shape(100, "mixed"), "allocate drbd", False),
         Case(cluster_shape(100, "mixed"), "allocate drbd", True),
         Case(cluster_shape(100, "mixed"), "allocate plain", False),
@@ -111,6 +112,7 @@ def quick_matrix() -> list[Case]:
         Case(cluster_shape(500, "drbd"), "change-group 5", False),
         Case(cluster_shape(1000, "drbd"), "allocate drbd", False),
         Case(cluster_shape(1000, "drbd"), "multi-allocate 3", False),
+        Case(cluster_shape(1000, "drbd"), "node-evacuate all", False),
         Case(cluster_shape(1000, "mixed"), "allocate drbd", True),
         Case(cluster_shape(2000, "drbd"), "allocate drbd", False),
     ]

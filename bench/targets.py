@@ -1,5 +1,5 @@
-"""The performance targets (issue 7), read off the side-by-side results: what each asks, what
-was measured, and whether it is met."""
+"""The performance targets (issues 7 and 17), read off the side-by-side results: what each asks,
+what was measured, and whether it is met."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ class Target:
     request: str
     capacity_checks: bool
     # "cli" or "e2e": speedup, at least goal; "rss": ours/hail, at most goal; "engine": seconds
-    # in the service's engine (CaseResult.engine_seconds), under goal
+    # in the service's engine (CaseResult.engine_seconds), under goal; "cli s" or "e2e s": wall
+    # seconds of that run, at most goal
     measure: str
     goal: float
 
@@ -38,6 +39,16 @@ TARGETS = (
         "capacity checks, mixed 1000 nodes: < 1 s in the engine",
         1000, "mixed", "allocate drbd", True, "engine", 1.0,
     ),
+    # issue 17
+    Target("allocate, 20 nodes, e2e: <= 0.8x hail's time", 20, "drbd", "allocate drbd", False, "e2e", 1.25),
+    Target("allocate, 20 nodes, CLI: <= 0.15 s", 20, "drbd", "allocate drbd", False, "cli s", 0.15),
+    Target("allocate, 1000 nodes, e2e: <= 0.20 s", 1000, "drbd", "allocate drbd", False, "e2e s", 0.20),
+    Target("allocate, 1000 nodes, e2e: >= 50x", 1000, "drbd", "allocate drbd", False, "e2e", 50),
+    Target("allocate, 2000 nodes, e2e: <= 0.35 s", 2000, "drbd", "allocate drbd", False, "e2e s", 0.35),
+    Target("allocate, 2000 nodes, e2e: >= 80x", 2000, "drbd", "allocate drbd", False, "e2e", 80),
+    Target("change-group, 500 nodes, e2e: >= 60x", 500, "drbd", "change-group 5", False, "e2e", 60),
+    Target("node-evacuate, 1000 nodes, e2e: <= 1 s", 1000, "drbd", "node-evacuate all", False, "e2e s", 1.0),
+    Target("node-evacuate, 500 nodes, e2e: <= .25 s", 500, "drbd", "node-evacuate all", False, "e2e s", .25),
 )  # fmt: skip
 
 
@@ -52,6 +63,12 @@ def _judge(t: Target, result: CaseResult, timeout: float) -> tuple[str, str]:
         if result.engine_seconds is None:
             return "not measured", "?"
         return f"{result.engine_seconds:.2f} s", "yes" if result.engine_seconds < t.goal else "no"
+    if t.measure in ("cli s", "e2e s"):
+        run = result.ours if t.measure == "cli s" else result.e2e
+        if run.measured is None or not run.measured.ok:
+            return "no answer", "no"
+        seconds = run.measured.seconds
+        return f"{seconds:.3f} s", "yes" if seconds <= t.goal else "no"
     if t.measure == "rss":
         found = rss_ratio(result.hail, result.ours)
         if found is None:

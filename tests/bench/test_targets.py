@@ -15,7 +15,7 @@ def _run(seconds: float, rss_kib: int = 1024, timed_out: bool = False) -> Run:
 def _result(
     nodes: int, kind: str, request: str, hail: Run, ours: Run, e2e: Run, engine: float | None = None
 ) -> CaseResult:
-    groups = {500: 4, 1000: 2, 2000: 4}[nodes]
+    groups = {20: 1, 500: 4, 1000: 2, 2000: 4}[nodes]
     case = Case(Shape(nodes, groups, kind), request, capacity_checks=engine is not None)
     return CaseResult(case, hail, ours, e2e, "yes", engine)
 
@@ -44,6 +44,20 @@ def test_targets_judged_with_bounds_from_timeouts():
     assert rows["node-evacuate, 500 nodes, e2e: >= 50x"] == ["> 37.5x", "?"]
     assert rows["capacity checks, mixed 1000 nodes: < 1 s in the engine"] == ["0.62 s", "yes"]
     assert not any(name.startswith("change-group") for name in rows)  # its case was not run
+    assert rows["allocate, 1000 nodes, e2e: <= 0.20 s"] == ["3.500 s", "no"]
+    assert rows["node-evacuate, 500 nodes, e2e: <= .25 s"] == ["2.000 s", "no"]
+
+
+def test_targets_in_seconds_and_against_hail_on_small_clusters():
+    results = [_result(20, "drbd", "allocate drbd", _run(0.055), _run(0.14), _run(0.044))]
+    rows = _rows(targets_section(results, timeout=75) or "")
+    assert rows["allocate, 20 nodes, e2e: <= 0.8x hail's time"] == ["1.2x", "no"]  # 1.25x needed
+    assert rows["allocate, 20 nodes, CLI: <= 0.15 s"] == ["0.140 s", "yes"]
+    failed = [_result(20, "drbd", "allocate drbd", _run(0.055), _run(0.1, timed_out=True), _run(0.04))]
+    assert _rows(targets_section(failed, timeout=75) or "")["allocate, 20 nodes, CLI: <= 0.15 s"] == [
+        "no answer",
+        "no",
+    ]
 
 
 def test_targets_none_when_no_target_case_ran():
