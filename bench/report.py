@@ -191,6 +191,37 @@ def case_row(result: CaseResult, timeout: float) -> list[str]:
     ]
 
 
+STAGE_COLUMNS = (
+    "nodes", "groups", "mix", "request", "capacity checks", "shim+service s", "shim and HTTP s",
+    "in service s", "engine s", "parse s", "build s", "decide s", "state s",
+)  # fmt: skip
+STAGE_NOTES = """\
+- Medians. shim and HTTP = the shim's wall time less `in service` (body received to answer, as the
+  service recorded it); `in service` less `engine` is the queue, unpacking and storing the
+  decision before the answer goes out.
+- parse (JSON and protocol models), build (cluster arrays), decide (the request and its response
+  bytes) and state (the decision applied to a copy and summarised, kept by the service only):
+  the engine's own functions on the same document in the bench's process (bench/stages.py)."""
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.3f}"
+
+
+def stage_row(result: CaseResult) -> list[str] | None:
+    """One case's time split, or None when it did not run through the service."""
+    case, e2e, st = result.case, result.e2e, result.stages
+    if e2e.measured is None or not e2e.measured.ok or st is None or result.in_service is None:
+        return None
+    wall = e2e.measured.seconds
+    return [
+        str(case.shape.nodes), str(case.shape.groups), case.shape.kind, case.request,
+        "on" if case.capacity_checks else "off", _ms(wall), _ms(wall - result.in_service),
+        _ms(result.in_service), _ms(result.engine_seconds),
+        _ms(st.parse), _ms(st.build), _ms(st.decide), _ms(st.state),
+    ]  # fmt: skip
+
+
 def _load_row(result: LoadResult, size: str, shape: Shape, clusters: int) -> list[str]:
     loaded = [s for s in result.loaded if s.size == size]
     alone = [s.seconds for s in result.alone if s.size == size]

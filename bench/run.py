@@ -17,11 +17,14 @@ from bench.load import LoadPlan, run_load
 from bench.report import (
     CASE_COLUMNS,
     CASE_NOTES,
+    STAGE_COLUMNS,
+    STAGE_NOTES,
     case_row,
     load_average,
     load_section,
     machine_facts,
     markdown_row,
+    stage_row,
     table,
 )
 from bench.service import bench_service
@@ -81,6 +84,10 @@ def run_bench(cases: Sequence[Case], plan: LoadPlan | None, limits: Limits, titl
         "",
         CASE_NOTES,
     ]
+    stages = [row for row in map(stage_row, results) if row is not None]
+    if stages:
+        split = table(STAGE_COLUMNS, stages)
+        parts += ["", "## Where the time went (shim+service)", "", split, "", STAGE_NOTES]
     targets = targets_section(results, limits.timeout)
     if targets is not None:
         parts += ["", "## Targets", "", targets]

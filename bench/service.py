@@ -65,8 +65,9 @@ class BenchService:
         )
         response.raise_for_status()
 
-    def engine_seconds(self, cluster: str, since: datetime.datetime) -> list[float]:
-        """Engine time (parse, build, decide) of the decisions recorded for `cluster` since `since`."""
+    def recorded(self, cluster: str, since: datetime.datetime) -> list[tuple[float, float]]:
+        """(engine s, in service s) of the decisions recorded for `cluster` since `since`: the
+        engine's time (parse, build, decide) and body received to answer."""
         response = httpx.get(
             f"{self.url}/clusters/{cluster}/decisions",
             params={"since": since.isoformat(), "limit": 500},
@@ -74,7 +75,8 @@ class BenchService:
             timeout=30,
         )
         response.raise_for_status()
-        return [float(item["engine_seconds"]) for item in response.json()["items"]]
+        items = response.json()["items"]
+        return [(float(i["engine_seconds"]), float(i["latency_ms"]) / 1000) for i in items]
 
     def shim_command(self, document: Path, params: list[str]) -> list[str]:
         return [str(SHIM), str(document), *params]

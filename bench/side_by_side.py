@@ -18,6 +18,7 @@ from bench.cases import Case
 from bench.compare import disagreement
 from bench.measure import Measured, run_measured
 from bench.service import BenchService
+from bench.stages import Stages, engine_stages
 from tests.shim.fakes import REPO
 from tests.support.hail import HAIL
 
@@ -97,6 +98,8 @@ class CaseResult:
     e2e: Run
     agreement: str
     engine_seconds: float | None = None  # the service's engine time of the shim's runs (median)
+    in_service: float | None = None  # body received to answer, as the service recorded it (median)
+    stages: Stages | None = None  # the engine's stages on the same document, in the bench's process
 
 
 class SideBySide:
@@ -111,16 +114,19 @@ class SideBySide:
     def run(self, case: Case, document: Path) -> CaseResult:
         hail = self._run("hail", case, [HAIL, str(document), *case.params], None)
         ours = self._run("ours", case, [sys.executable, "-m", "app.cli", str(document), *case.params], REPO)
-        e2e, engine = Run(None), None
+        e2e, engine, in_service, stages = Run(None), None, None, None
         if self.service is not None and ours.answer is not None:
             since = datetime.datetime.now(datetime.UTC)
             argv = self.service.shim_command(document, case.params)
             env = {"IALLOCD_CONFIG": str(self.service.shim_config(case.shape.name))}
             limit, times = self.limits.timeout + 10, self.limits.repeat
             e2e = Run(median_run(lambda: run_measured(argv, timeout=limit, cwd="/", env=env), times))
-            recorded = self.service.engine_seconds(case.shape.name, since)
-            engine = float(np.median(recorded)) if recorded else None
-        return CaseResult(case, hail, ours, e2e, _agreement(case, hail, ours, e2e), engine)
+            recorded = self.service.recorded(case.shape.name, since)
+            if recorded:
+                engine, in_service = (float(x) for x in np.median(np.array(recorded), axis=0))
+            stages = engine_stages(document.read_bytes(), case.params)
+        agreement = _agreement(case, hail, ours, e2e)
+        return CaseResult(case, hail, ours, e2e, agreement, engine, in_service, stages)
 
     def _run(self, who: str, case: Case, argv: list[str], cwd: Path | None) -> Run:
         key = (who, case.shape.kind, case.request, case.capacity_checks)

@@ -11,7 +11,7 @@ import pytest
 from bench.cases import Case, Shape
 from bench.load import LoadPlan
 from bench.measure import Measured
-from bench.report import CASE_COLUMNS, LOAD_COLUMNS, markdown_row, speedup_cell
+from bench.report import CASE_COLUMNS, LOAD_COLUMNS, STAGE_COLUMNS, markdown_row, speedup_cell
 from bench.run import GIB, run_bench
 from bench.side_by_side import REPEAT_UNDER, Limits, Run, median_run
 from tests.support.hail import SKIP_REASON, hail_available
@@ -50,6 +50,12 @@ def test_run_bench_one_small_case_reports_every_column():
     assert cells[CASE_COLUMNS.index("speedup")].endswith("x")
     agreement = cells[-1]  # a verdict (yes or **no**: ...), and the service answered as the CLI did
     assert not agreement.startswith("n/a") and "differs" not in agreement, agreement
+    split = dict(zip(STAGE_COLUMNS, _row(report, STAGE_COLUMNS), strict=True))
+    wall = float(split["shim+service s"])
+    parts = [float(split[k]) for k in ("shim and HTTP s", "in service s")]
+    assert all(p > 0 for p in parts) and sum(parts) == pytest.approx(wall, abs=0.002)
+    assert float(split["in service s"]) >= float(split["engine s"]) > 0
+    assert all(float(split[k]) > 0 for k in ("parse s", "build s", "decide s", "state s"))
     small, large = _row(report, LOAD_COLUMNS, 0), _row(report, LOAD_COLUMNS, 1)
     assert small[0].startswith("small (20 nodes") and large[0].startswith("large (40 nodes")
     assert int(small[2]) > 0 and int(large[2]) > 0
