@@ -56,8 +56,10 @@ soak: venv test-deps
 migrate: venv
 	$(BIN)/alembic upgrade head
 
+# hail and iallocd side by side, a load run, then hbal and iallocd's balancing (bench/results/).
 bench: venv test-deps
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.balance
 
 bench-quick: venv test-deps
 	$(BIN)/python -m bench.run --quick
