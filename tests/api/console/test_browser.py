@@ -185,6 +185,8 @@ def test_admin_fleet_cluster_decision(page: Any, fleet: Fleet) -> None:
         assert card.locator(".standard .room").count() == 1
     assert page.locator("svg.chart rect.failed").count() == 1
     assert page.locator("svg.lines polyline.memory").count() == 1
+    page.wait_for_selector("#balance-box:not([data-report])", state="attached", timeout=60_000)
+    assert page.locator("#balance tbody tr").count() == len(doc["nodegroups"])
     page.screenshot(path=str(ARTEFACTS / "cluster.png"), full_page=True)
 
     decision, info = fleet.failures["beta.example.com"]
