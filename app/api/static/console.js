@@ -2,14 +2,17 @@
 // fetched after the page. The pages read fine without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  // One after the other, in page order: the group counts first, then the balancing plan, so
+  // that a long plan never holds up the counts in the engine.
+  let before = Promise.resolve();
   for (const box of document.querySelectorAll("[data-report]")) {
-    fetch(box.dataset.report, { credentials: "same-origin" })
+    before = before.then(() => fetch(box.dataset.report, { credentials: "same-origin" })
       .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
       .then((html) => { box.innerHTML = html; box.removeAttribute("data-report"); })
       .catch((e) => {
         const note = box.querySelector(".pending");
         if (note) note.textContent = `This could not be fetched (${e.message}); reload to try again.`;
-      });
+      }));
   }
   const value = (row, i, type) => {
     const cell = row.cells[i];
