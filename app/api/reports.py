@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import Service
 from app.api.errors import ApiError
 from app.engine import Placement
-from app.service.jobs import GroupsJob, InstanceProbe, Reported
+from app.service.jobs import GroupsJob, InstanceProbe, Job, Reported
 from app.service.upload import KeptDocument
 from app.store.clusters import ClusterPolicy, cluster_policy, get_cluster
 from app.store.decisions import document_size
@@ -65,7 +65,7 @@ def kept_state(cluster: ClusterRecord, *, session: Session) -> LastState:
         )
     size = document_size(state.decision_id, session=session) or len(state.document)  # purged: a guess
     done = tuple((str(i), list(nodes)) for i, nodes in state.placements or ())
-    kept = KeptDocument(state.document, size)
+    kept = KeptDocument(state.document, size, state.decision_id)
     return LastState(cluster_policy(cluster), state.decision_id, state.updated, kept, done)
 
 
@@ -93,17 +93,25 @@ def known_groups_report(
     return found
 
 
+async def remembered(
+    service: Service, key: tuple[object, ...], name: str, what: str, job: Job[Reported]
+) -> Reported:
+    """`job`'s report (`what`, for cluster `name`), made once per `key`: a question about a kept
+    state, named by its decision id (never one about a document sent with the call)."""
+    found: Reported | None = service.reports.get(key)
+    if found is not None:
+        return found
+    result = await service.runner.run(name, job)
+    observe(service, what, name, result)
+    service.reports.put(key, result)
+    return result
+
+
 async def groups_report(
     service: Service, name: str, state: LastState, params: list[str], limit: int, probe: InstanceProbe | None
 ) -> Reported:
     """The engine's report on each group of a kept state (GroupsJob), remembered per question."""
     key = _groups_key(name, state, params, limit, probe)
-    found: Reported | None = service.reports.get(key)
-    if found is not None:
-        return found
     budget = count_budget(service)
     job = GroupsJob(state.document, state.placements, params, state.policy.params, limit, budget, probe)
-    result = await service.runner.run(name, job)
-    observe(service, "groups", name, result)
-    service.reports.put(key, result)
-    return result
+    return await remembered(service, key, name, "groups", job)
