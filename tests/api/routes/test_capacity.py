@@ -233,3 +233,16 @@ async def test_capacity_after_a_new_decision_counts_in_the_new_state_not_a_cache
     expected = (await _capacity(real, other, PLAIN_4G)).json()["count"]
     after = [(await _capacity(real, c, PLAIN_4G, max=100 + k)).json()["count"] for k in range(4)]
     assert first == [6] * 4 and expected < 6 and after == [expected] * 4
+
+
+async def test_capacity_same_question_on_the_same_state_counted_once(real):
+    c = await register(real, CLUSTER, params=["--no-capacity-checks"])
+    await _allocate(real, c, d.document(THREE_NODES))
+    answers = [(await _capacity(real, c, PLAIN_4G)).json() for _ in range(3)]
+    metrics = (await real.get("/metrics", headers=ADMIN)).text
+    runs = 'iallocd_engine_duration_seconds_count{request_type="capacity"} 1.0'
+    assert answers[0] == answers[1] == answers[2] and runs in metrics
+    await _allocate(real, c, d.document(THREE_NODES))  # a new state: counted again
+    await _capacity(real, c, PLAIN_4G)
+    metrics = (await real.get("/metrics", headers=ADMIN)).text
+    assert 'iallocd_engine_duration_seconds_count{request_type="capacity"} 2.0' in metrics
