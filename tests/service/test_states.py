@@ -10,6 +10,16 @@ import pytest
 
 from app.service import states
 from app.service.answer import WrongCluster
+from app.service.jobs import (
+    Afterwards,
+    CapacityJob,
+    ExplainJob,
+    GroupsJob,
+    InstanceProbe,
+    Job,
+    Reported,
+    execute,
+)
 from app.service.params import engine_options
 from app.service.states import StateCache, state_of
 from app.service.upload import KeptDocument, Upload
@@ -81,3 +91,27 @@ def test_bound_holds_least_recently_used_go_first():
     assert cache.get("c") is None and cache.get("b") is not None and cache.held == 80
     cache.put("huge", states.State(None, None), 101)  # type: ignore[arg-type]
     assert cache.get("huge") is None and cache.held == 80
+
+
+def test_jobs_on_a_cached_state_answer_as_on_a_fresh_parse(cache):
+    nodes = {f"n{i}": d.node() for i in range(4)}
+    instances = {"i1": d.instance(["n0", "n1"], template="drbd", memory=2048)}
+    doc = d.document(nodes, instances, request=d.allocate(template="drbd", memory=1024))
+    probe = InstanceProbe(1024, 1, "drbd", ((1024, None),))
+
+    def jobs(kept: KeptDocument) -> list[Job[Reported]]:
+        return [
+            CapacityJob(kept, CLUSTER, (("new", ["n2", "n3"]),), probe, (), (), 20, 10.0),
+            GroupsJob(kept, (("new", ["n2", "n3"]),), (), (), 20, 10.0, probe),
+            ExplainJob(kept, CLUSTER, (), (), 3),
+        ]
+
+    def bodies(kept: KeptDocument) -> list[object]:
+        results = [execute(job, Afterwards()) for job in jobs(kept)]
+        assert all(isinstance(r, Reported) for r in results), results
+        return [r.body for r in results if isinstance(r, Reported)]
+
+    fresh = bodies(_kept(doc, ""))
+    assert bodies(_kept(doc, "d1")) == fresh  # parsed, then kept
+    assert bodies(_kept(doc, "d1")) == fresh  # from the cache, twice over: no job changed it
+    assert len(states._cache) == 2  # with the placements, and without
