@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, *, answer: AnswerFn | None = No
             answer_fn.__module__,
             settings.small_request_bytes,
             settings.engine_niceness,
+            settings.state_cache_bytes,
         )
         try:
             await pool.start()

@@ -27,7 +27,7 @@ from app.core.security import matches_token
 from app.service.answer import AnswerFn
 from app.service.cache import Recent
 from app.service.runner import EngineRunner
-from app.store.clusters import PARAM_PATTERN, cluster_for_token
+from app.store.clusters import PARAM_PATTERN, ClusterPolicy, cluster_policy, token_cluster
 
 
 @dataclass
@@ -70,6 +70,8 @@ class Principal:
     """The caller: the admin (`cluster` None) or one cluster."""
 
     cluster: str | None
+    # the cluster's policy as read with its token (None: the admin); saves POST /allocate a query
+    policy: ClusterPolicy | None = field(default=None, compare=False)
 
     @property
     def admin(self) -> bool:
@@ -122,10 +124,10 @@ def get_principal(
         return Principal(None)
     # A session of its own: POST /allocate must not hold a connection while the engine runs.
     with service.sessions() as session:
-        cluster = cluster_for_token(token, session=session)
-    if cluster is None:
-        raise auth_failed(service, address, "unknown token")
-    return Principal(cluster)
+        cluster = token_cluster(token, session=session)
+        if cluster is None:
+            raise auth_failed(service, address, "unknown token")
+        return Principal(cluster.name, cluster_policy(cluster))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -65,7 +65,7 @@ def kept_state(cluster: ClusterRecord, *, session: Session) -> LastState:
         )
     size = document_size(state.decision_id, session=session) or len(state.document)  # purged: a guess
     done = tuple((str(i), list(nodes)) for i, nodes in state.placements or ())
-    kept = KeptDocument(state.document, size)
+    kept = KeptDocument(state.document, size, state.decision_id)
     return LastState(cluster_policy(cluster), state.decision_id, state.updated, kept, done)
 
 
@@ -103,9 +103,11 @@ def known_balance_report(service: Service, name: str, state: LastState) -> Repor
     return found
 
 
-async def _remembered(
-    service: Service, what: str, name: str, key: tuple[object, ...], job: Job[Reported]
+async def remembered(
+    service: Service, key: tuple[object, ...], name: str, what: str, job: Job[Reported]
 ) -> Reported:
+    """`job`'s report (`what`, for cluster `name`), made once per `key`: a question about a kept
+    state, named by its decision id (never one about a document sent with the call)."""
     found: Reported | None = service.reports.get(key)
     if found is not None:
         return found
@@ -119,9 +121,10 @@ async def groups_report(
     service: Service, name: str, state: LastState, params: list[str], limit: int, probe: InstanceProbe | None
 ) -> Reported:
     """The engine's report on each group of a kept state (GroupsJob), remembered per question."""
+    key = _groups_key(name, state, params, limit, probe)
     budget = count_budget(service)
     job = GroupsJob(state.document, state.placements, params, state.policy.params, limit, budget, probe)
-    return await _remembered(service, "groups", name, _groups_key(name, state, params, limit, probe), job)
+    return await remembered(service, key, name, "groups", job)
 
 
 async def balance_report(service: Service, name: str, state: LastState) -> Reported:
@@ -130,4 +133,4 @@ async def balance_report(service: Service, name: str, state: LastState) -> Repor
     job = BalanceJob(
         BalanceOptions(), [], state.policy.params, count_budget(service), state.document, state.placements
     )
-    return await _remembered(service, "balance", name, _balance_key(name, state), job)
+    return await remembered(service, _balance_key(name, state), name, "balance", job)

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         description="CPU niceness of the engine processes for large documents (0: the normal priority"
         " of the service and the small-document lane)",
     )
+    state_cache_bytes: int = Field(
+        32 * MIB,
+        ge=0,
+        description="Kept documents each engine process keeps parsed for operator queries (capacity,"
+        " explain, group view), in unpacked bytes; a parsed one takes about 5x that (0: none)",
+    )
     cluster_concurrency: int = Field(
         max(1, CORES // 2), ge=1, description="Engine runs at once per cluster (default: half the cores)"
     )

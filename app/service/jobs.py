@@ -32,10 +32,11 @@ from app.engine import (
 from app.protocol import ClusterDocument, Disk
 from app.protocol.errors import InputError, ParameterError
 from app.protocol.request import AllocateRequest, DiskTemplate
-from app.service.answer import AnswerFn, Outcome, WrongCluster, read_request, read_state
+from app.service.answer import AnswerFn, Outcome, WrongCluster
 from app.service.balance import Changes, plan_document
 from app.service.memory import release_memory
 from app.service.params import engine_options
+from app.service.states import state_of
 from app.service.upload import BodyError, Document, Upload
 
 R = TypeVar("R", covariant=True)
@@ -198,7 +199,7 @@ class ExplainJob:
     def run(self, after: Afterwards) -> Reported:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
-        doc, c = read_request(self.upload.unpack()[0], options, self.cluster, after)
+        doc, c = state_of(self.upload, (), options, self.cluster, after)
         found = explain_request(c, doc.request, options, self.top)
         reply = found.reply
         report = {
@@ -252,7 +253,7 @@ class CapacityJob:
     def run(self, after: Afterwards) -> Reported:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
-        doc, c = read_state(self.document.unpack()[0], self.placements, options, self.cluster, after)
+        doc, c = state_of(self.document, self.placements, options, self.cluster, after)
         body = _room(c, self.probe.request(), options, self.limit, self.budget) | {"warnings": warnings}
         return Reported(_finite(body), doc.cluster_name, time.perf_counter() - started)
 
@@ -278,7 +279,7 @@ class GroupsJob:
     def run(self, after: Afterwards) -> Reported:
         started = time.perf_counter()
         options, warnings = engine_options(self.params, self.defaults)
-        doc, c = read_state(self.document.unpack()[0], self.placements, options, None, after)
+        doc, c = state_of(self.document, self.placements, options, None, after)
         share = self.budget / 2 if self.probe is not None else self.budget
         summary = {g.name: g.model_dump() for g in summarize(doc, c).groups}
         unavailable = _unavailable(doc)

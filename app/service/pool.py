@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import TypeVar
 
+from app.service import states
 from app.service.errors import Busy, EngineUnavailable
 from app.service.jobs import Afterwards, Crashed, Job, Rejected, TimedOut, execute
 from app.service.memory import tune_malloc
@@ -71,12 +72,13 @@ def _ready() -> None:
     """Nothing: a task that starts a worker (see EnginePool.start)."""
 
 
-def _warm(module: str, niceness: int) -> None:
+def _warm(module: str, niceness: int, state_bytes: int) -> None:
     """Worker initializer: import the engine before the first request needs it; keep its
-    arrays in the heap."""
+    arrays in the heap; size its cache of parsed kept states."""
     os.nice(niceness)
     importlib.import_module(module)
     tune_malloc()
+    states.configure(state_bytes)
 
 
 class EnginePool:
@@ -90,10 +92,12 @@ class EnginePool:
         warm_module: str,
         small_bytes: int = 2 << 20,
         niceness: int = 0,
+        state_bytes: int = 0,
     ) -> None:
         self.workers = workers
         self.small_bytes = small_bytes
         self.niceness = niceness
+        self.state_bytes = state_bytes
         self.gate = ClusterGate(limit, queue)
         self._warm_module = warm_module
         self._executor = self._new_executor(small=False)
@@ -107,7 +111,10 @@ class EnginePool:
         # effect when the fork server starts, i.e. for the first pool of the process.
         context.set_forkserver_preload(["app.service.jobs", self._warm_module])
         return ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_warm, initargs=(self._warm_module, niceness)
+            workers,
+            mp_context=context,
+            initializer=_warm,
+            initargs=(self._warm_module, niceness, self.state_bytes),
         )
 
     async def start(self) -> None:

@@ -66,10 +66,12 @@ def unpack_document(kept: bytes) -> bytes:
 @dataclass(frozen=True)
 class KeptDocument:
     """A document the service kept (`unpack_document`), `size` bytes once unpacked: what an
-    engine job reads as it reads an `Upload`."""
+    engine job reads as it reads an `Upload`. `key` names it (its decision's id; "": unnamed),
+    so that an engine process may keep it parsed (app.service.states)."""
 
     content: bytes
     size: int
+    key: str = ""
 
     def unpack(self) -> tuple[bytes, bytes | None]:
         return unpack_document(self.content), self.content

@@ -138,6 +138,12 @@ def cluster_for_token(token: str, *, session: Session) -> str | None:
     return cluster_for_digest(token_digest(token), session=session)
 
 
+def token_cluster(token: str, *, session: Session) -> ClusterRecord | None:
+    """The registered cluster a bearer token belongs to, with its policy, or None."""
+    digest = token_digest(token)
+    return session.scalar(select(ClusterRecord).join(Token).where(Token.digest == digest))
+
+
 def cluster_for_digest(digest: str, *, session: Session) -> str | None:
     """The cluster of the token with this sha256 digest (a console session's), or None if revoked."""
     return session.scalar(select(Token.cluster_name).where(Token.digest == digest))

@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, undefer
 
-from app.store.db import insert_for
-from app.store.models import ClusterState, Decision, DecisionInstance, utcnow
+from app.store.models import Base, ClusterState, Decision, DecisionInstance, utcnow
 from app.store.records import DecisionFacts
 
 
@@ -91,21 +92,36 @@ def record_outcome(
 
 
 def record_decision(decision: Decision, state: ClusterState | None, *, session: Session) -> None:
-    """Store a decision and, in the same transaction, its cluster's last known state."""
-    session.add(decision)
+    """Store a decision and, in the same transaction, its cluster's last known state. Plain
+    INSERTs on the session's connection: the ORM's unit of work cost most of a small request's
+    time in the store."""
+    connection = session.connection()
+    connection.execute(insert(Decision), _row(decision))
+    rows = [_row(i) | {"decision_id": decision.id} for i in decision.instances]
+    if rows:
+        connection.execute(insert(DecisionInstance), rows)
     if state is not None:
-        columns = ClusterState.__mapper__.column_attrs
-        values = {attr.key: getattr(state, attr.key) for attr in columns}
-        insert = insert_for(session, ClusterState).values(values)
-        # Two answers for one cluster may finish out of order: the newer state wins.
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[ClusterState.cluster_name],
-                set_={key: insert.excluded[key] for key in values if key != "cluster_name"},
-                where=ClusterState.updated <= insert.excluded.updated,
-            )
-        )
+        connection.execute(_state_upsert(connection.dialect.name), _row(state))
     session.commit()
+
+
+def _row(record: Base) -> dict[str, Any]:
+    """The columns set on `record` (the others get their defaults)."""
+    table = record.__table__
+    return {key: value for key, value in inspect(record).dict.items() if key in table.c}
+
+
+@cache
+def _state_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """INSERT of a cluster's state, or UPDATE of the one stored unless that is newer: two answers
+    for one cluster may finish out of order (built once: its parameters come with each call)."""
+    insert_ = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ClusterState)
+    columns = [c.key for c in ClusterState.__table__.c if c.key != "cluster_name"]
+    return insert_.on_conflict_do_update(
+        index_elements=[ClusterState.cluster_name],
+        set_={key: insert_.excluded[key] for key in columns},
+        where=ClusterState.updated <= insert_.excluded.updated,
+    )
 
 
 def list_decisions(

@@ -20,6 +20,7 @@ from app.store.clusters import (
     remove_cluster,
     revoke_token,
     set_policy,
+    token_cluster,
 )
 from app.store.models import ClusterState, Token, utcnow
 
@@ -32,6 +33,9 @@ def test_add_cluster_token_resolves_and_only_digest_stored(session):
     assert token.startswith("iad_" + stored.id)
     found = get_cluster("c1", session=session)
     assert found is cluster and cluster_policy(found).params == ["--x"]
+    record = token_cluster(token, session=session)
+    assert record is not None and record.name == "c1" and cluster_policy(record).params == ["--x"]
+    assert token_cluster(token + "x", session=session) is None
 
 
 def test_add_cluster_twice_raises_cluster_exists(session):

@@ -15,7 +15,7 @@ from app.api import examples
 from app.api.body import read_model
 from app.api.deps import ParamsQuery, PrincipalDep, Service, ServiceDep
 from app.api.errors import responses
-from app.api.reports import count_budget, last_state, observe, policy_of
+from app.api.reports import count_budget, last_state, observe, policy_of, remembered
 from app.api.schemas import CapacityPublic, CapacityRequest
 from app.engine import DEFAULT_LIMIT, Placement
 from app.service.answer import check_cluster
@@ -71,13 +71,13 @@ async def _state(service: Service, name: str, document: dict[str, Any] | None) -
     return _State(policy, upload, (), "document")
 
 
-async def _run(service: Service, name: str, job: CapacityJob, what_if: bool) -> Reported:
-    """The count; a what-if document's faults are named where they are in the body."""
+async def _what_if(service: Service, name: str, job: CapacityJob) -> Reported:
+    """The count in a document sent with the call, its faults named where they are in the body."""
     try:
         return await service.runner.run(name, job)
     except InputRejected as exc:
         rejected = exc.rejected
-        if not what_if or rejected.code != "bad_document" or rejected.loc is None:
+        if rejected.code != "bad_document" or rejected.loc is None:
             raise
         loc = ".".join(p for p in ("body.document", rejected.loc) if p)
         raise InputRejected(replace(rejected, loc=loc)) from None
@@ -108,10 +108,13 @@ async def capacity(
         shape.spindle_use,
         shape.disk_space_total,
     )
-    job = CapacityJob(
-        state.document, name, state.placements, probe, list(params or []), state.policy.params, limit, budget
-    )
-    result = await _run(service, name, job, state.source == "document")
-    observe(service, "capacity", name, result)
+    given, defaults = tuple(params or ()), tuple(state.policy.params)
+    job = CapacityJob(state.document, name, state.placements, probe, given, defaults, limit, budget)
+    if state.source == "kept":
+        key = ("capacity", name, state.decision_id, job.params, job.defaults, limit, probe)
+        result = await remembered(service, key, name, "capacity", job)
+    else:
+        result = await _what_if(service, name, job)
+        observe(service, "capacity", name, result)
     where = {"source": state.source, "decision_id": state.decision_id, "updated": state.updated}
     return CapacityPublic.model_validate(result.body | {"cluster": name, "state": where, "max": limit})

@@ -14,7 +14,7 @@ from app.api.console.render import ConsoleError
 from app.api.console.session import ConsoleUserDep, check_same_origin
 from app.api.deps import Principal, Service, ServiceDep
 from app.api.errors import ErrorLocation, engine_error
-from app.api.reports import observe
+from app.api.reports import remembered
 from app.api.routes.console import decision_view, visible_decision
 from app.api.schemas import ExplainPublic
 from app.engine import DEFAULT_TOP
@@ -43,7 +43,7 @@ def _inputs(service: Service, decision_id: str, user: Principal) -> _Inputs:
         cluster = get_cluster(decision.cluster, session=session)
         if cluster is None:
             raise ConsoleError(404, f"no cluster {decision.cluster!r}")
-        kept = KeptDocument(decision.document, decision.document_size)
+        kept = KeptDocument(decision.document, decision.document_size, decision.id)
         return _Inputs(decision, kept, list(cluster_policy(cluster).params))
 
 
@@ -60,12 +60,13 @@ async def explain_decision(
     """The decision's kept document run again without deciding, with its parameters and the
     cluster's current policy: the best candidates and what ruled the others out."""
     decision, kept, defaults = await anyio.to_thread.run_sync(_inputs, service, decision_id, user)
-    job = ExplainJob(kept, decision.cluster, list(decision.params), defaults, DEFAULT_TOP)
+    given = tuple(decision.params)
+    job = ExplainJob(kept, decision.cluster, given, tuple(defaults), DEFAULT_TOP)
+    key = ("explain", decision.cluster, decision.id, given, job.defaults)
     try:
-        result = await service.runner.run(decision.cluster, job)
+        result = await remembered(service, key, decision.cluster, "explain", job)
     except EngineError as exc:
         failed = engine_error(exc)
         return decision_view(request, decision, failed.status, failure=_reason(failed.detail))
-    observe(service, "explain", decision.cluster, result)
     body = ExplainPublic.model_validate(result.body).model_dump(mode="json")
     return decision_view(request, decision, explained=explained(body), defaults_now=defaults)

@@ -219,3 +219,30 @@ async def test_store_documents_off_keeps_no_document_in_the_state_either(serve):
         assert response.status_code == 404 and "IALLOCD_STORE_DOCUMENTS" in response.json()["detail"]
         summary = (await client.get(f"/clusters/{CLUSTER}", headers=c.headers)).json()
         assert summary["state"]["summary"]["nodes"] == 3  # the figures are kept, the document not
+
+
+async def test_capacity_after_a_new_decision_counts_in_the_new_state_not_a_cached_one(real):
+    c = await register(real, CLUSTER, params=["--no-capacity-checks"])
+    await _allocate(real, c, d.document(THREE_NODES))
+    # other questions each time: no report is reused, each runs in a worker (all of them, in turn)
+    first = [(await _capacity(real, c, PLAIN_4G, max=100 + k)).json()["count"] for k in range(4)]
+    fuller = THREE_NODES | {"n1": d.node(memory=10 * GIB, free_memory=2 * GIB)}
+    await _allocate(real, c, d.document(fuller))
+    other = await register(real, "other.example.com", params=["--no-capacity-checks"])
+    await _allocate(real, other, d.document(fuller) | {"cluster_name": other.name})
+    expected = (await _capacity(real, other, PLAIN_4G)).json()["count"]
+    after = [(await _capacity(real, c, PLAIN_4G, max=100 + k)).json()["count"] for k in range(4)]
+    assert first == [6] * 4 and expected < 6 and after == [expected] * 4
+
+
+async def test_capacity_same_question_on_the_same_state_counted_once(real):
+    c = await register(real, CLUSTER, params=["--no-capacity-checks"])
+    await _allocate(real, c, d.document(THREE_NODES))
+    answers = [(await _capacity(real, c, PLAIN_4G)).json() for _ in range(3)]
+    metrics = (await real.get("/metrics", headers=ADMIN)).text
+    runs = 'iallocd_engine_duration_seconds_count{request_type="capacity"} 1.0'
+    assert answers[0] == answers[1] == answers[2] and runs in metrics
+    await _allocate(real, c, d.document(THREE_NODES))  # a new state: counted again
+    await _capacity(real, c, PLAIN_4G)
+    metrics = (await real.get("/metrics", headers=ADMIN)).text
+    assert 'iallocd_engine_duration_seconds_count{request_type="capacity"} 2.0' in metrics
