@@ -81,7 +81,7 @@ def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | No
     nodes = c.group_nodes(g)
     score = score_of(c, nodes)
     plan = GroupPlan(c.groups[g].name, score, optimal_score(c, nodes))
-    kept = Kept(c, nodes)
+    kept = Kept(c, nodes, opts)
     if score - plan.optimal_score < opts.min_score:
         plan.stop = "balanced"
         return plan

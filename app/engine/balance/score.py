@@ -1,7 +1,11 @@
 """The group's score after each of many candidate moves: hail's incremental statistics update
-(`updateClusterStatistics`, ALGORITHM.md 4.2) one component row at a time, on flat arrays (a
-move changes every row of two or three nodes, so nothing is gained by picking rows), then
-refolded exactly near the lowest (`ListScore.exact`), where equal scores must tie as in hbal.
+(`updateClusterStatistics`, ALGORITHM.md 4.2), then refolded exactly near the lowest
+(`ListScore.exact`), where equal scores must tie as in hbal.
+
+`approx` updates the statistics one changed node after the other; the kept candidates
+(`balance.cache`) keep instead per candidate the sums of its changes (`deltas`), from which
+one formula gives every candidate's variances (`table_scores`): with ds and dss the summed
+changes of the values and of their squares, var' = var + (n·dss − 2·total·ds − ds²)/n².
 """
 
 from __future__ import annotations
@@ -10,9 +14,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.cluster.model import FloatArray
+from app.cluster.model import FloatArray, IntArray
 from app.engine.score.listscore import Change, ListScore, near_lowest
-from app.engine.score.metrics import MAP_ROW, ONLINE, STD, WEIGHTS, K, component_values, node_fields
+from app.engine.score.metrics import COMPONENTS, MAP_ROW, ONLINE, STD, WEIGHTS, K, component_values, node_fields
+
+# One row per distinct value of the std components (equal values, equal statistics), with
+# the weights of all of them; the sums of online nodes but the map (always 0 here).
+_FIRST = {comp.value: k for k, comp in reversed(list(enumerate(COMPONENTS))) if STD[k]}
+STD_ROWS = np.array(sorted(_FIRST.values()))
+STD_WEIGHTS = np.array([sum(WEIGHTS[k] for k in range(K) if STD[k] and COMPONENTS[k].value == COMPONENTS[r].value)
+                        for r in STD_ROWS])  # fmt: skip
+SUM_ROWS = np.array([k for k in range(K) if ONLINE[k] and not STD[k] and k != MAP_ROW])
+G = len(STD_ROWS)
 
 
 def approx(ls: ListScore, changes: Sequence[Change], map_delta: FloatArray) -> FloatArray:
@@ -49,4 +62,36 @@ def scores(ls: ListScore, changes: Sequence[Change], map_delta: FloatArray) -> F
     near = near_lowest(out, np.isfinite(out))
     if near.any():
         out[near] = ls.exact([ch.subset(near) for ch in changes], map_delta[near])
+    return out
+
+
+def deltas(ls: ListScore, changed: Sequence[tuple[IntArray, FloatArray]]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per candidate changing online nodes of the list (no map change): the weighted sum of its
+    changes of the sums, and per std row 2·ds/n² and (n·dss − ds²)/n²."""
+    n2 = ls.stats.count * ls.stats.count
+    ds = np.zeros((K, len(changed[0][0])))
+    dss = np.zeros((G, ds.shape[1]))
+    with np.errstate(invalid="ignore"):
+        for nodes, new in changed:
+            old = ls.values_at(nodes)
+            ds += new - old
+            dss += new[STD_ROWS] ** 2 - old[STD_ROWS] ** 2
+        std = ds[STD_ROWS]
+        return WEIGHTS[SUM_ROWS] @ ds[SUM_ROWS], 2 * std / n2, (ls.stats.count * dss - std * std) / n2
+
+
+def table_scores(ls: ListScore, lin: FloatArray, d2: FloatArray, e: FloatArray) -> FloatArray:
+    """Approximate scores of the candidates of `deltas` (nan where a value is not finite)."""
+    total, var = ls.stats.total, ls.stats.var
+    out = lin + float(WEIGHTS[~STD] @ total[~STD])
+    tmp = np.empty_like(lin)
+    with np.errstate(invalid="ignore"):
+        for g, row in enumerate(STD_ROWS.tolist()):
+            np.multiply(d2[g], -total[row], out=tmp)
+            tmp += e[g]
+            tmp += var[row]
+            np.maximum(tmp, 0.0, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            tmp *= STD_WEIGHTS[g]
+            out += tmp
     return out

@@ -16,11 +16,13 @@ import numpy as np
 
 from app.cluster.model import Cluster, IntArray
 from app.engine.balance.cache import Kept
-from app.engine.balance.candidates import KINDS, PER_TARGET, Batch, Candidates, drbd_kinds, to_any
+from app.engine.balance.candidates import KINDS, PER_TARGET, Batch, drbd_kinds, to_any
 from app.engine.balance.drbd import drbd_candidates, emit
 from app.engine.balance.options import MOVABLE, BalanceOptions, MoveKind
 from app.engine.balance.score import scores as group_scores
 from app.engine.score.listscore import ListScore
+
+CHUNK_CANDIDATES = 1 << 17  # about the most candidates computed afresh scored together
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Choice:
     kind: MoveKind
     target: int
     score: float
+    order: int = 0  # the move's position in hbal's order
 
 
 def movable(c: Cluster, group_nodes: IntArray, opts: BalanceOptions) -> list[int]:
@@ -59,8 +62,7 @@ def movable(c: Cluster, group_nodes: IntArray, opts: BalanceOptions) -> list[int
 
 
 def add_instance(c: Cluster, i: int, online: IntArray, opts: BalanceOptions,
-                 known: Counter[tuple[str, str]], pairs: Batch, triples: Batch,
-                 kept: Kept | None = None) -> None:  # fmt: skip
+                 known: Counter[tuple[str, str]], pairs: Batch, triples: Batch) -> None:  # fmt: skip
     """Every candidate move of instance `i` to the `online` nodes (`checkInstanceMove`). Order
     slots follow instance numbers: the moving instances are in input order."""
     insts, force = c.instances, opts.ignore_soft_errors
@@ -73,15 +75,35 @@ def add_instance(c: Cluster, i: int, online: IntArray, opts: BalanceOptions,
         return
     use_secondary = bool(np.any(online == s)) and opts.instance_moves
     kinds = drbd_kinds(opts, use_secondary, bool(c.nodes.offline[p])) if len(targets) else []
-    if not kinds and not use_secondary:
-        return
-    keep = kept is not None and kept.keeps(i)
-    cands = kept.by_instance.get(i) if kept is not None and keep else None
-    if cands is None:
-        cands = drbd_candidates(c, i, targets, base, kinds, use_secondary, known, force)
-        if kept is not None and keep:
-            kept.by_instance[i] = cands
-    emit(cands, pairs, triples)
+    if kinds or use_secondary:
+        emit(drbd_candidates(c, i, targets, base, kinds, use_secondary, known, force), pairs, triples)
+
+
+def _fresh(ls: ListScore, victims: list[int], opts: BalanceOptions) -> Choice | None:
+    """The best move of `victims` computed afresh, some instances at a time."""
+    c = ls.c
+    online = ls.on
+    best: Choice | None = None
+    per = max(1, CHUNK_CANDIDATES // (1 + PER_TARGET * max(1, len(online))))
+    for lo in range(0, len(victims), per):
+        batches = [Batch(2), Batch(3)]
+        for i in victims[lo : lo + per]:
+            add_instance(c, i, online, opts, ls.stats.loc_excl, batches[0], batches[1])
+        for batch in batches:
+            if not batch.order:
+                continue
+            found = batch.done()
+            scores = group_scores(ls, found.changes, found.map_delta)
+            ok = np.isfinite(scores)
+            if not ok.any():
+                continue
+            low = float(scores[ok].min())
+            pos = np.flatnonzero(ok & (scores == low))
+            k = int(pos[np.argmin(found.order[pos])])
+            if best is None or (low, int(found.order[k])) < (best.score, best.order):
+                best = Choice(int(found.inst[k]), KINDS[int(found.kind[k])], int(found.target[k]), low,
+                              int(found.order[k]))  # fmt: skip
+    return best
 
 
 def best_move(
@@ -90,25 +112,18 @@ def best_move(
     """The lowest-scoring valid move of one of `victims`, or None if none lowers the score
     (`kept`: candidates kept from the step before, updated by `Kept.moved`)."""
     ls = ListScore(c, group_nodes)
-    online = group_nodes[~c.nodes.offline[group_nodes]]
-    batches = [Batch(2), Batch(3)]
-    for i in victims:
-        add_instance(c, i, online, opts, ls.stats.loc_excl, batches[0], batches[1], kept)
-    best: tuple[float, int, Candidates, int] | None = None
-    for batch in batches:
-        if not batch.order:
-            continue
-        found = batch.done()
-        scores = group_scores(ls, found.changes, found.map_delta)
-        ok = np.isfinite(scores)
-        if not ok.any():
-            continue
-        low = float(scores[ok].min())
-        pos = np.flatnonzero(ok & (scores == low))
-        k = int(pos[np.argmin(found.order[pos])])
-        if best is None or (low, int(found.order[k])) < (best[0], best[1]):
-            best = (low, int(found.order[k]), found, k)
-    if best is None or not best[0] < ls.base():
+    fresh = victims
+    found: list[Choice] = []
+    if kept is not None and kept.usable and victims:
+        every = np.array(victims, dtype=np.int64)
+        held = kept.keeps(every)
+        kept.refresh(ls, every[held])
+        fresh = every[~held].tolist()
+        if (f := kept.best(ls, every[held])) is not None:
+            found.append(Choice(f.instance, f.kind, f.target, f.score, f.order))
+    if (choice := _fresh(ls, fresh, opts)) is not None:
+        found.append(choice)
+    if not found:
         return None
-    low, _, found, k = best
-    return Choice(int(found.inst[k]), KINDS[int(found.kind[k])], int(found.target[k]), low)
+    best = min(found, key=lambda ch: (ch.score, ch.order))
+    return best if best.score < ls.base() else None
