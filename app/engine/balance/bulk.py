@@ -11,6 +11,7 @@ secondary) are figured on arrays (`Left`); the additions then go through `primar
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -20,10 +21,13 @@ from app.engine.nodeops import SpecColumns, primary_effect
 from app.engine.score.metrics import NodeFields, component_values, node_fields
 from app.engine.score.secondary import peer_values, secondary_base, secondary_pairs
 
+T = TypeVar("T", SpecColumns, NodeFields)
+
 
 @dataclass
 class Left:
-    """Instances `inst` taken off their nodes: the primaries' and secondaries' figures after."""
+    """Instances `inst` taken off their nodes: the primaries' and secondaries' figures after,
+    and their component values (one row per instance)."""
 
     inst: IntArray
     p: IntArray
@@ -31,15 +35,32 @@ class Left:
     cols: SpecColumns
     at_p: NodeFields
     at_s: NodeFields
+    values_p: FloatArray
+    values_s: FloatArray
 
     def take(self, k: IntArray) -> Left:
         """The entries `k` (one per pair)."""
         return Left(self.inst[k], self.p[k], self.s[k], _take(self.cols, k), _take(self.at_p, k),
-                    _take(self.at_s, k))  # fmt: skip
+                    _take(self.at_s, k), self.values_p[k], self.values_s[k])  # fmt: skip
+
+    def put(self, k: IntArray, other: Left) -> None:
+        """Set the entries `k` to those of `other`."""
+        for mine, theirs in (
+            (self, other),
+            (self.cols, other.cols),
+            (self.at_p, other.at_p),
+            (self.at_s, other.at_s),
+        ):
+            for name, value in vars(mine).items():
+                if isinstance(value, np.ndarray):
+                    value[k] = getattr(theirs, name)
 
 
-def _take(x: SpecColumns | NodeFields, k: IntArray) -> SpecColumns | NodeFields:  # type: ignore[misc]
-    return replace(x, **{name: value[k] for name, value in vars(x).items() if isinstance(value, np.ndarray)})
+def _take(x: T, k: IntArray) -> T:
+    arrays: dict[str, Any] = {
+        name: value[k] for name, value in vars(x).items() if isinstance(value, np.ndarray)
+    }
+    return replace(x, **arrays)
 
 
 def left(c: Cluster, inst: IntArray) -> Left:
@@ -72,7 +93,7 @@ def left(c: Cluster, inst: IntArray) -> Left:
         fail_n1=at_s.unalloc <= r_mem,
         s_cnt=at_s.s_cnt - 1,
     )
-    return Left(inst, p, s, cols, at_p, at_s)
+    return Left(inst, p, s, cols, at_p, at_s, component_values(at_p).T, component_values(at_s).T)
 
 
 def _reserved(peers: dict[int, int], primary: int, r_mem: int, mem: int) -> int:
@@ -87,10 +108,10 @@ def _reserved(peers: dict[int, int], primary: int, r_mem: int, mem: int) -> int:
 def mig(c: Cluster, src: IntArray, dst: IntArray) -> BoolArray:
     """`checkMigration` from each `src` to its `dst`."""
     n = c.nodes
-    if not any(n.mig_tags[x] for x in np.unique(src).tolist()):
+    if not any(n.mig_tags):
         return np.ones(len(src), dtype=bool)
-    return np.array([n.mig_tags[a] <= n.rmig_tags[b] for a, b in zip(src.tolist(), dst.tolist(), strict=True)],
-                    dtype=bool)  # fmt: skip
+    pairs = zip(src.tolist(), dst.tolist(), strict=True)
+    return np.array([n.mig_tags[a] <= n.rmig_tags[b] for a, b in pairs], dtype=bool)
 
 
 Changed = list[tuple[IntArray, FloatArray]]
@@ -123,16 +144,16 @@ def moves(c: Cluster, lf: Left, t: IntArray, kind: MoveKind, force: bool) -> tup
     if kind == "replace_secondary":
         ok_p, new_p = _primary(c, p, t, cols, True, lf.at_p)
         ok_t, new_t = _secondary(c, t, p, cols, force)
-        return ok_p & ok_t, [(s, component_values(lf.at_s)), (p, new_p), (t, new_t)]
+        return ok_p & ok_t, [(s, lf.values_s.T), (p, new_p), (t, new_t)]
     if kind == "replace_and_failover":
         ok_t, new_t = _primary(c, t, p, cols, force)
         ok_p, new_p = _secondary(c, p, t, cols, force, lf.at_p)
-        return ok_p & mig(c, p, t) & ok_t, [(s, component_values(lf.at_s)), (t, new_t), (p, new_p)]
+        return ok_p & mig(c, p, t) & ok_t, [(s, lf.values_s.T), (t, new_t), (p, new_p)]
     if kind == "replace_primary":
         ok_t, new_t = _primary(c, t, s, cols, force)
         ok_s, new_s = _secondary(c, s, t, cols, force, lf.at_s)
         meanwhile = _primary(c, s, p, cols, force, lf.at_s)[0] & mig(c, p, s)
-        return ok_s & mig(c, s, t) & meanwhile & ok_t, [(p, component_values(lf.at_p)), (t, new_t), (s, new_s)]
+        return ok_s & mig(c, s, t) & meanwhile & ok_t, [(p, lf.values_p.T), (t, new_t), (s, new_s)]
     ok_s, new_s = _primary(c, s, t, cols, force, lf.at_s)
     ok_t, new_t = _secondary(c, t, s, cols, force)
-    return ok_s & mig(c, p, s) & ok_t, [(p, component_values(lf.at_p)), (s, new_s), (t, new_t)]
+    return ok_s & mig(c, p, s) & ok_t, [(p, lf.values_p.T), (s, new_s), (t, new_t)]

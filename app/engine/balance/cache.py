@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.cluster.model import BoolArray, Cluster, FloatArray, IntArray
+from app.cluster.model import BoolArray, Cluster, IntArray
 from app.engine.balance.bulk import Changed, failovers, left, moves
 from app.engine.balance.candidates import KIND_RANK, PER_TARGET, drbd_kinds
 from app.engine.balance.options import BalanceOptions, MoveKind
@@ -56,12 +56,15 @@ class Kept:
         self.block[self.insts] = np.arange(len(self.insts))
         self.width = 1 + PER_TARGET * len(self.online)
         cells = len(self.insts) * self.width
-        self.usable = not bool(n.excl[group_nodes].any()) and cells <= MAX_CELLS and bool(self.kinds or self.failover)
+        self.usable = (
+            not bool(n.excl[group_nodes].any()) and cells <= MAX_CELLS and bool(self.kinds or self.failover)
+        )
         specs = [insts.specs[i] for i in self.insts.tolist()] if self.usable else []
         self.plain = np.array(
             [s.template == "drbd" and not s.excl_tags and not s.desired_loc for s in specs], dtype=bool
         )  # by block
         self.present = np.zeros(len(specs), dtype=bool)
+        self.left = left(c, self.insts[:0])  # by block, of the present instances
         self.touched: list[int] = []
         size = cells if self.usable else 0
         self.valid = np.zeros(size, dtype=bool)
@@ -92,17 +95,21 @@ class Kept:
         old = self.insts[self.present] if len(touched) else self.insts[:0]
         self.touched = []
         m = len(self.online)
-        lf = left(self.c, np.concatenate([new, old]))
-        at = np.concatenate([np.repeat(np.arange(len(new)), m), len(new) + np.repeat(np.arange(len(old)), len(touched))])
+        if len(self.left.inst) < len(self.insts):
+            self.left = left(self.c, self.insts)  # the first time: every block's entry
+        else:
+            self.left.put(self.block[new], left(self.c, new))
+        inst = np.concatenate([np.repeat(new, m), np.repeat(old, len(touched))])
         t = np.concatenate([np.tile(self.online, len(new)), np.tile(touched, len(old))])
-        keep = (t != lf.p[at]) & (t != lf.s[at])
+        at = self.block[inst]
+        keep = (t != self.left.p[at]) & (t != self.left.s[at])
         at, t = at[keep], t[keep]
-        pairs = lf.take(at)
+        pairs = self.left.take(at)
         base = self.block[pairs.inst] * self.width + 1 + PER_TARGET * self.column[t]
         for kind in self.kinds if len(t) else []:
             self._put(ls, base + KIND_RANK[kind], *moves(self.c, pairs, t, kind, self.force))
         if self.failover and len(new):
-            firsts = lf.take(np.arange(len(new)))
+            firsts = self.left.take(self.block[new])
             self._put(ls, self.block[new] * self.width, *failovers(self.c, firsts, self.force))
         self.present[self.block[new]] = True
 
@@ -131,16 +138,22 @@ class Kept:
                 continue
             pick = np.flatnonzero(sel)
             part = lf.take(pick)
-            ok_k, changed = failovers(self.c, part, self.force) if kind is None else moves(
-                self.c, part, target[pick], kind, self.force
+            ok_k, changed = (
+                failovers(self.c, part, self.force)
+                if kind is None
+                else moves(self.c, part, target[pick], kind, self.force)
             )
             assert ok_k.all(), "a kept candidate is no longer valid"
             exact[pick] = ls.exact([Change(nodes, values) for nodes, values in changed], np.zeros(len(pick)))
         k = int(np.argmin(exact))  # the first of equal ones: cells are in hbal's order
         kind_k: MoveKind = "failover" if col[k] == 0 else _KIND_OF_RANK[int(rank[k])]
         t = int(target[k]) if col[k] else -1
-        order = int(inst[k]) * (1 + PER_TARGET * len(self.c.nodes)) + (1 + PER_TARGET * t + int(rank[k]) if col[k] else 0)
+        order = int(inst[k]) * (1 + PER_TARGET * len(self.c.nodes)) + (
+            1 + PER_TARGET * t + int(rank[k]) if col[k] else 0
+        )
         return Found(float(exact[k]), order, int(inst[k]), kind_k, t)
 
 
-_KIND_OF_RANK: dict[int, MoveKind] = {rank: kind for kind, rank in KIND_RANK.items() if kind != "failover_to_any"}
+_KIND_OF_RANK: dict[int, MoveKind] = {
+    rank: kind for kind, rank in KIND_RANK.items() if kind != "failover_to_any"
+}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, IntArray
+from app.engine.balance.bulk import mig
 from app.engine.balance.candidates import KIND_RANK, Batch, map_change
 from app.engine.balance.options import MoveKind
 from app.engine.nodeops import primary_effect, remove_primary, remove_secondary, restore, snapshot
@@ -42,11 +43,8 @@ class _Adds:
 
 
 def _mig(c: Cluster, src: int, dst: IntArray) -> BoolArray:
-    """`checkMigration` from `src` to each of `dst` (a node without migration tags goes anywhere)."""
-    n = c.nodes
-    if not n.mig_tags[src]:
-        return np.ones(len(dst), dtype=bool)
-    return np.array([n.mig_tags[src] <= n.rmig_tags[t] for t in dst.tolist()], dtype=bool)
+    """`checkMigration` from `src` to each of `dst`."""
+    return mig(c, np.full(len(dst), src), dst)
 
 
 def _checked(fail_soft: IntArray, fail_hard: IntArray, force: BoolArray) -> BoolArray:

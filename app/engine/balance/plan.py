@@ -11,7 +11,7 @@ from app.engine.balance.apply import apply_move
 from app.engine.balance.cache import Kept
 from app.engine.balance.jobs import Step, split_jobs
 from app.engine.balance.options import BalanceOptions
-from app.engine.balance.step import Choice, best_move, movable
+from app.engine.balance.step import Choice, allowed, best_move, movable
 from app.engine.score.metrics import score_of
 from app.protocol.errors import ParameterError
 
@@ -82,6 +82,7 @@ def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | No
     score = score_of(c, nodes)
     plan = GroupPlan(c.groups[g].name, score, optimal_score(c, nodes))
     kept = Kept(c, nodes, opts)
+    may_move = allowed(c, opts)
     if score - plan.optimal_score < opts.min_score:
         plan.stop = "balanced"
         return plan
@@ -93,7 +94,7 @@ def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | No
         elif deadline is not None and time.monotonic() > deadline:
             plan.stop = "deadline"
         else:
-            choice = best_move(c, nodes, movable(c, nodes, opts), opts, kept)
+            choice = best_move(c, nodes, movable(c, nodes, opts, may_move), opts, kept)
             if choice is None:
                 plan.stop = "no-improvement"
             elif not (score > opts.min_gain_limit or score - choice.score >= opts.min_gain):

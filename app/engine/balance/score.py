@@ -16,16 +16,26 @@ import numpy as np
 
 from app.cluster.model import FloatArray, IntArray
 from app.engine.score.listscore import Change, ListScore, near_lowest
-from app.engine.score.metrics import COMPONENTS, MAP_ROW, ONLINE, STD, WEIGHTS, K, component_values, node_fields
+from app.engine.score.metrics import (
+    COMPONENTS,
+    MAP_ROW,
+    ONLINE,
+    STD,
+    WEIGHTS,
+    K,
+    component_values,
+    node_fields,
+)
 
 # One row per distinct value of the std components (equal values, equal statistics), with
 # the weights of all of them; the sums of online nodes but the map (always 0 here).
-_FIRST = {comp.value: k for k, comp in reversed(list(enumerate(COMPONENTS))) if STD[k]}
-STD_ROWS = np.array(sorted(_FIRST.values()))
-STD_WEIGHTS = np.array([sum(WEIGHTS[k] for k in range(K) if STD[k] and COMPONENTS[k].value == COMPONENTS[r].value)
-                        for r in STD_ROWS])  # fmt: skip
+_SAME = {comp.value: [k for k in range(K) if STD[k] and COMPONENTS[k].value == comp.value]
+         for k, comp in enumerate(COMPONENTS) if STD[k]}  # fmt: skip
+STD_ROWS = np.array([rows[0] for rows in _SAME.values()])
+STD_WEIGHTS = np.array([WEIGHTS[rows].sum() for rows in _SAME.values()])
 SUM_ROWS = np.array([k for k in range(K) if ONLINE[k] and not STD[k] and k != MAP_ROW])
 G = len(STD_ROWS)
+ROWS = np.concatenate([STD_ROWS, SUM_ROWS])  # the rows `deltas` reads
 
 
 def approx(ls: ListScore, changes: Sequence[Change], map_delta: FloatArray) -> FloatArray:
@@ -65,19 +75,21 @@ def scores(ls: ListScore, changes: Sequence[Change], map_delta: FloatArray) -> F
     return out
 
 
-def deltas(ls: ListScore, changed: Sequence[tuple[IntArray, FloatArray]]) -> tuple[FloatArray, FloatArray, FloatArray]:
+def deltas(
+    ls: ListScore, changed: Sequence[tuple[IntArray, FloatArray]]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per candidate changing online nodes of the list (no map change): the weighted sum of its
     changes of the sums, and per std row 2·ds/n² and (n·dss − ds²)/n²."""
-    n2 = ls.stats.count * ls.stats.count
-    ds = np.zeros((K, len(changed[0][0])))
+    n, now = ls.stats.count, ls.values_on[ROWS]
+    ds = np.zeros((len(ROWS), len(changed[0][0])))
     dss = np.zeros((G, ds.shape[1]))
     with np.errstate(invalid="ignore"):
-        for nodes, new in changed:
-            old = ls.values_at(nodes)
+        for nodes, values in changed:
+            old, new = now[:, ls.column[nodes]], values[ROWS]
             ds += new - old
-            dss += new[STD_ROWS] ** 2 - old[STD_ROWS] ** 2
-        std = ds[STD_ROWS]
-        return WEIGHTS[SUM_ROWS] @ ds[SUM_ROWS], 2 * std / n2, (ls.stats.count * dss - std * std) / n2
+            dss += new[:G] ** 2 - old[:G] ** 2
+        std = ds[:G]
+        return WEIGHTS[SUM_ROWS] @ ds[G:], 2 * std / (n * n), (n * dss - std * std) / (n * n)
 
 
 def table_scores(ls: ListScore, lin: FloatArray, d2: FloatArray, e: FloatArray) -> FloatArray:

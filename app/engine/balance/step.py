@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.cluster.model import Cluster, IntArray
+from app.cluster.model import BoolArray, Cluster, IntArray
 from app.engine.balance.cache import Kept
 from app.engine.balance.candidates import KINDS, PER_TARGET, Batch, drbd_kinds, to_any
 from app.engine.balance.drbd import drbd_candidates, emit
@@ -36,28 +36,35 @@ class Choice:
     order: int = 0  # the move's position in hbal's order
 
 
-def movable(c: Cluster, group_nodes: IntArray, opts: BalanceOptions) -> list[int]:
+def allowed(c: Cluster, opts: BalanceOptions) -> BoolArray:
+    """The instances hbal may move wherever they are: a movable template, selected and not
+    excluded."""
+    sel, out = opts.select_instances, opts.exclude_instances
+    return np.array(
+        [
+            s.template in MOVABLE and s.name not in out and (not sel or s.name in sel)
+            for s in c.instances.specs
+        ],
+        dtype=bool,
+    )
+
+
+def movable(
+    c: Cluster, group_nodes: IntArray, opts: BalanceOptions, allowed_now: BoolArray | None = None
+) -> list[int]:
     """The instances hbal may move in the group, in input order (`tryBalance`'s `reloc_inst`):
-    a movable template, both nodes in the group, selected and not excluded, and in evacuation
+    `allowed` ones (`allowed_now`, if known) with both nodes in the group, and in evacuation
     mode only those with a node offline or drained."""
-    insts, n = c.instances, c.nodes
-    inside = np.zeros(len(n), dtype=bool)
+    insts, off = c.instances, c.nodes.offline
+    inside = np.zeros(len(c.nodes), dtype=bool)
     inside[group_nodes] = True
-    out = []
-    for i in np.flatnonzero(inside[insts.pnode]).tolist():
-        spec, s = insts.specs[i], int(insts.snode[i])
-        nodes = [int(insts.pnode[i])] + ([s] if s >= 0 else [])
-        if spec.template not in MOVABLE or not all(inside[x] for x in nodes):
-            continue
-        if (
-            spec.name in opts.exclude_instances
-            or opts.select_instances
-            and spec.name not in opts.select_instances
-        ):
-            continue
-        if opts.evac_mode and not any(n.offline[x] for x in nodes):
-            continue
-        out.append(i)
+    p, s = insts.pnode, insts.snode
+    has_s = s >= 0
+    s_at = np.where(has_s, s, 0)
+    ok = (allowed(c, opts) if allowed_now is None else allowed_now) & inside[p] & (~has_s | inside[s_at])
+    if opts.evac_mode:
+        ok &= off[p] | has_s & off[s_at]
+    out: list[int] = np.flatnonzero(ok).tolist()
     return out
 
 

@@ -23,7 +23,11 @@ def _cluster(seed: int, mig_tags: bool = False) -> d.Cluster:
     spec = gen.ClusterSpec(nodes=8, instances_per_node=4, fill=0.7, location_tags=True, drained=0.1)
     doc = with_empty_nodes(gen.generate(spec, seed), 2, random.Random(seed))
     if mig_tags:  # migrations from zone b to zone a are refused
-        doc["cluster_tags"] = [*doc["cluster_tags"], "htools:migration:zone", "htools:allowmigration:zone:a::zone:b"]
+        doc["cluster_tags"] = [
+            *doc["cluster_tags"],
+            "htools:migration:zone",
+            "htools:allowmigration:zone:a::zone:b",
+        ]
         for k, node in enumerate(doc["nodes"].values()):
             node["tags"] = [*node.get("tags", []), "zone:a" if k % 3 else "zone:b"]
     return d.cluster_of(doc | {"request": NEUTRAL_REQUEST})
