@@ -11,7 +11,7 @@ from app.engine.balance.apply import apply_move
 from app.engine.balance.cache import Kept
 from app.engine.balance.jobs import Step, split_jobs
 from app.engine.balance.options import BalanceOptions
-from app.engine.balance.step import Choice, allowed, best_move, movable
+from app.engine.balance.step import Choice, PastDeadline, allowed, best_move, movable
 from app.engine.score.metrics import score_of
 from app.protocol.errors import ParameterError
 
@@ -77,7 +77,8 @@ def _step(c: Cluster, choice: Choice, force: bool) -> Step:
 
 
 def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | None = None) -> GroupPlan:
-    """Balance group `g` of `c` in place; `deadline` (time.monotonic) ends it early."""
+    """Balance group `g` of `c` in place; `deadline` (time.monotonic) ends it early, between
+    steps or in a step too long to wait for (a large group's, computed afresh)."""
     nodes = c.group_nodes(g)
     score = score_of(c, nodes)
     plan = GroupPlan(c.groups[g].name, score, optimal_score(c, nodes))
@@ -94,7 +95,11 @@ def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | No
         elif deadline is not None and time.monotonic() > deadline:
             plan.stop = "deadline"
         else:
-            choice = best_move(c, nodes, movable(c, nodes, opts, may_move), opts, kept)
+            try:
+                choice = best_move(c, nodes, movable(c, nodes, opts, may_move), opts, kept, deadline)
+            except PastDeadline:
+                plan.stop = "deadline"
+                break
             if choice is None:
                 plan.stop = "no-improvement"
             elif not (score > opts.min_gain_limit or score - choice.score >= opts.min_gain):

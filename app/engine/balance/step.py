@@ -9,6 +9,7 @@ kinds of `possibleMoves`) wins.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -86,13 +87,20 @@ def add_instance(c: Cluster, i: int, online: IntArray, opts: BalanceOptions,
         emit(drbd_candidates(c, i, targets, base, kinds, use_secondary, known, force), pairs, triples)
 
 
-def _fresh(ls: ListScore, victims: list[int], opts: BalanceOptions) -> Choice | None:
-    """The best move of `victims` computed afresh, some instances at a time."""
+class PastDeadline(Exception):
+    """The deadline passed in the middle of a step."""
+
+
+def _fresh(ls: ListScore, victims: list[int], opts: BalanceOptions, deadline: float | None) -> Choice | None:
+    """The best move of `victims` computed afresh, some instances at a time (`PastDeadline`
+    between two of them when `deadline`, time.monotonic, has passed)."""
     c = ls.c
     online = ls.on
     best: Choice | None = None
     per = max(1, CHUNK_CANDIDATES // (1 + PER_TARGET * max(1, len(online))))
     for lo in range(0, len(victims), per):
+        if lo and deadline is not None and time.monotonic() > deadline:
+            raise PastDeadline
         batches = [Batch(2), Batch(3)]
         for i in victims[lo : lo + per]:
             add_instance(c, i, online, opts, ls.stats.loc_excl, batches[0], batches[1])
@@ -113,11 +121,11 @@ def _fresh(ls: ListScore, victims: list[int], opts: BalanceOptions) -> Choice | 
     return best
 
 
-def best_move(
-    c: Cluster, group_nodes: IntArray, victims: list[int], opts: BalanceOptions, kept: Kept | None = None
-) -> Choice | None:
+def best_move(c: Cluster, group_nodes: IntArray, victims: list[int], opts: BalanceOptions,
+              kept: Kept | None = None, deadline: float | None = None) -> Choice | None:  # fmt: skip
     """The lowest-scoring valid move of one of `victims`, or None if none lowers the score
-    (`kept`: candidates kept from the step before, updated by `Kept.moved`)."""
+    (`kept`: candidates kept from the step before, updated by `Kept.moved`; `deadline`: see
+    `_fresh`)."""
     ls = ListScore(c, group_nodes)
     fresh = victims
     found: list[Choice] = []
@@ -128,7 +136,7 @@ def best_move(
         fresh = every[~held].tolist()
         if (f := kept.best(ls, every[held])) is not None:
             found.append(Choice(f.instance, f.kind, f.target, f.score, f.order))
-    if (choice := _fresh(ls, fresh, opts)) is not None:
+    if (choice := _fresh(ls, fresh, opts, deadline)) is not None:
         found.append(choice)
     if not found:
         return None
