@@ -27,7 +27,8 @@ T = TypeVar("T", SpecColumns, NodeFields)
 @dataclass
 class Left:
     """Instances `inst` taken off their nodes: the primaries' and secondaries' figures after,
-    and their component values (one row per instance)."""
+    their component values (one row per instance), and whether each may run on its secondary
+    meanwhile (ReplacePrimary's first check: migration allowed, added there as primary)."""
 
     inst: IntArray
     p: IntArray
@@ -37,11 +38,12 @@ class Left:
     at_s: NodeFields
     values_p: FloatArray
     values_s: FloatArray
+    meanwhile: BoolArray
 
     def take(self, k: IntArray) -> Left:
         """The entries `k` (one per pair)."""
         return Left(self.inst[k], self.p[k], self.s[k], _take(self.cols, k), _take(self.at_p, k),
-                    _take(self.at_s, k), self.values_p[k], self.values_s[k])  # fmt: skip
+                    _take(self.at_s, k), self.values_p[k], self.values_s[k], self.meanwhile[k])  # fmt: skip
 
     def put(self, k: IntArray, other: Left) -> None:
         """Set the entries `k` to those of `other`."""
@@ -63,7 +65,7 @@ def _take(x: T, k: IntArray) -> T:
     return replace(x, **arrays)
 
 
-def left(c: Cluster, inst: IntArray) -> Left:
+def left(c: Cluster, inst: IntArray, force: bool) -> Left:
     insts, nodes = c.instances, c.nodes
     p, s = insts.pnode[inst], insts.snode[inst]
     cols = SpecColumns.of([insts.specs[i] for i in inst.tolist()])
@@ -93,7 +95,9 @@ def left(c: Cluster, inst: IntArray) -> Left:
         fail_n1=at_s.unalloc <= r_mem,
         s_cnt=at_s.s_cnt - 1,
     )
-    return Left(inst, p, s, cols, at_p, at_s, component_values(at_p).T, component_values(at_s).T)
+    locs = c.pair_locations(s, p)
+    meanwhile = (primary_effect(c, s, cols, force, locs, at_s).fail == 0) & mig(c, p, s)
+    return Left(inst, p, s, cols, at_p, at_s, component_values(at_p).T, component_values(at_s).T, meanwhile)
 
 
 def _reserved(peers: dict[int, int], primary: int, r_mem: int, mem: int) -> int:
@@ -152,8 +156,7 @@ def moves(c: Cluster, lf: Left, t: IntArray, kind: MoveKind, force: bool) -> tup
     if kind == "replace_primary":
         ok_t, new_t = _primary(c, t, s, cols, force)
         ok_s, new_s = _secondary(c, s, t, cols, force, lf.at_s)
-        meanwhile = _primary(c, s, p, cols, force, lf.at_s)[0] & mig(c, p, s)
-        return ok_s & mig(c, s, t) & meanwhile & ok_t, [(p, lf.values_p.T), (t, new_t), (s, new_s)]
+        return ok_s & mig(c, s, t) & lf.meanwhile & ok_t, [(p, lf.values_p.T), (t, new_t), (s, new_s)]
     ok_s, new_s = _primary(c, s, t, cols, force, lf.at_s)
     ok_t, new_t = _secondary(c, t, s, cols, force)
     return ok_s & mig(c, p, s) & ok_t, [(p, lf.values_p.T), (s, new_s), (t, new_t)]

@@ -64,12 +64,11 @@ class Kept:
             [s.template == "drbd" and not s.excl_tags and not s.desired_loc for s in specs], dtype=bool
         )  # by block
         self.present = np.zeros(len(specs), dtype=bool)
-        self.left = left(c, self.insts[:0])  # by block, of the present instances
+        self.left = left(c, self.insts[:0], self.force)  # by block, of the present instances
         self.touched: list[int] = []
         size = cells if self.usable else 0
         self.valid = np.zeros(size, dtype=bool)
-        self.lin = np.zeros(size)
-        self.d2, self.e = np.zeros((G, size)), np.zeros((G, size))
+        self.sums = np.zeros((1 + 2 * G, size))  # score.deltas by cell
 
     def keeps(self, inst: IntArray) -> BoolArray:
         """Which of `inst` (instances of the group) the table holds."""
@@ -96,9 +95,9 @@ class Kept:
         self.touched = []
         m = len(self.online)
         if len(self.left.inst) < len(self.insts):
-            self.left = left(self.c, self.insts)  # the first time: every block's entry
+            self.left = left(self.c, self.insts, self.force)  # the first time: every block's entry
         else:
-            self.left.put(self.block[new], left(self.c, new))
+            self.left.put(self.block[new], left(self.c, new, self.force))
         inst = np.concatenate([np.repeat(new, m), np.repeat(old, len(touched))])
         t = np.concatenate([np.tile(self.online, len(new)), np.tile(touched, len(old))])
         at = self.block[inst]
@@ -115,14 +114,14 @@ class Kept:
 
     def _put(self, ls: ListScore, cells: IntArray, ok: BoolArray, changed: Changed) -> None:
         self.valid[cells] = ok
-        self.lin[cells], self.d2[:, cells], self.e[:, cells] = deltas(ls, changed)
+        self.sums[:, cells] = deltas(ls, changed)
 
     def best(self, ls: ListScore, victims: IntArray) -> Found | None:
         """The lowest-scoring valid kept move of `victims`, the first in hbal's order on equal
         scores; exact scores for those near the lowest."""
         active = np.zeros(len(self.insts), dtype=bool)
         active[self.block[victims]] = True
-        approx = table_scores(ls, self.lin, self.d2, self.e)
+        approx = table_scores(ls, self.sums)
         ok = self.valid & np.repeat(active, self.width) & np.isfinite(approx)
         near = near_positions(approx, ok)
         if not len(near):
@@ -131,7 +130,7 @@ class Kept:
         inst, target = self.insts[block], self.online[np.maximum(col - 1, 0) // PER_TARGET]
         rank = (col - 1) % PER_TARGET
         exact = np.zeros(len(near))
-        lf = left(self.c, inst)
+        lf = left(self.c, inst, self.force)
         for kind in [None, *self.kinds]:
             sel = col == 0 if kind is None else (col > 0) & (rank == KIND_RANK[kind])
             if not sel.any():

@@ -36,6 +36,7 @@ STD_WEIGHTS = np.array([WEIGHTS[rows].sum() for rows in _SAME.values()])
 SUM_ROWS = np.array([k for k in range(K) if ONLINE[k] and not STD[k] and k != MAP_ROW])
 G = len(STD_ROWS)
 ROWS = np.concatenate([STD_ROWS, SUM_ROWS])  # the rows `deltas` reads
+SCORE_BLOCK = 1 << 14  # candidates `table_scores` scores at a time
 
 
 def approx(ls: ListScore, changes: Sequence[Change], map_delta: FloatArray) -> FloatArray:
@@ -75,11 +76,9 @@ def scores(ls: ListScore, changes: Sequence[Change], map_delta: FloatArray) -> F
     return out
 
 
-def deltas(
-    ls: ListScore, changed: Sequence[tuple[IntArray, FloatArray]]
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per candidate changing online nodes of the list (no map change): the weighted sum of its
-    changes of the sums, and per std row 2·ds/n² and (n·dss − ds²)/n²."""
+def deltas(ls: ListScore, changed: Sequence[tuple[IntArray, FloatArray]]) -> FloatArray:
+    """Per candidate changing online nodes of the list (no map change), stacked: the weighted
+    sum of its changes of the sums, then per std row 2·ds/n², then per std row (n·dss − ds²)/n²."""
     n, now = ls.stats.count, ls.values_on[ROWS]
     ds = np.zeros((len(ROWS), len(changed[0][0])))
     dss = np.zeros((G, ds.shape[1]))
@@ -89,21 +88,29 @@ def deltas(
             ds += new - old
             dss += new[:G] ** 2 - old[:G] ** 2
         std = ds[:G]
-        return WEIGHTS[SUM_ROWS] @ ds[G:], 2 * std / (n * n), (n * dss - std * std) / (n * n)
+        out = np.empty((1 + 2 * G, ds.shape[1]))
+        out[0] = WEIGHTS[SUM_ROWS] @ ds[G:]
+        out[1 : 1 + G] = 2 * std / (n * n)
+        out[1 + G :] = (n * dss - std * std) / (n * n)
+        return out
 
 
-def table_scores(ls: ListScore, lin: FloatArray, d2: FloatArray, e: FloatArray) -> FloatArray:
-    """Approximate scores of the candidates of `deltas` (nan where a value is not finite)."""
+def table_scores(ls: ListScore, sums: FloatArray) -> FloatArray:
+    """Approximate scores of the candidates of `deltas` (columns of `sums`; nan where a value
+    is not finite), a block of columns at a time (the block's temporaries stay in cache)."""
     total, var = ls.stats.total, ls.stats.var
-    out = lin + float(WEIGHTS[~STD] @ total[~STD])
-    tmp = np.empty_like(lin)
+    out: FloatArray = sums[0] + float(WEIGHTS[~STD] @ total[~STD])
+    tmp = np.empty(min(len(out), SCORE_BLOCK))
     with np.errstate(invalid="ignore"):
-        for g, row in enumerate(STD_ROWS.tolist()):
-            np.multiply(d2[g], -total[row], out=tmp)
-            tmp += e[g]
-            tmp += var[row]
-            np.maximum(tmp, 0.0, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            tmp *= STD_WEIGHTS[g]
-            out += tmp
+        for lo in range(0, len(out), SCORE_BLOCK):
+            block = sums[:, lo : lo + SCORE_BLOCK]
+            acc, t = out[lo : lo + SCORE_BLOCK], tmp[: block.shape[1]]
+            for g, row in enumerate(STD_ROWS.tolist()):
+                np.multiply(block[1 + g], -total[row], out=t)
+                t += block[1 + G + g]
+                t += var[row]
+                np.maximum(t, 0.0, out=t)
+                np.sqrt(t, out=t)
+                t *= STD_WEIGHTS[g]
+                acc += t
     return out

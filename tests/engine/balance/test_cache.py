@@ -41,14 +41,14 @@ def _same_as_fresh(c: d.Cluster, kept: Kept, opts: BalanceOptions) -> int:
         p, s = int(insts.pnode[i]), int(insts.snode[i])
         targets = kept.online[(kept.online != p) & (kept.online != s)]
         fresh = drbd_candidates(c, i, targets, 0, kept.kinds, True, Counter(), kept.force)
-        lf = left(c, np.full(len(targets), i))
+        lf = left(c, np.full(len(targets), i), kept.force)
         for kc in fresh.kinds:
             ok, changed = moves(c, lf, targets, kc.kind, kept.force)
             np.testing.assert_array_equal(ok, kc.ok)
             for (nodes_a, values_a), (nodes_b, values_b) in zip(changed, kc.changed, strict=True):
                 np.testing.assert_array_equal(nodes_a, nodes_b)
                 np.testing.assert_array_equal(values_a[:, ok], values_b[:, ok])
-        ok_f, changed_f = failovers(c, left(c, np.array([i])), kept.force)
+        ok_f, changed_f = failovers(c, left(c, np.array([i]), kept.force), kept.force)
         assert bool(ok_f[0]) == (fresh.failover is not None)
         if fresh.failover is not None:
             for (_, a), (_, b) in zip(changed_f, fresh.failover[1], strict=True):
