@@ -143,7 +143,8 @@ def failovers(c: Cluster, lf: Left, force: bool) -> tuple[BoolArray, Changed]:
 
 def moves(c: Cluster, lf: Left, t: IntArray, kind: MoveKind, force: bool) -> tuple[BoolArray, Changed]:
     """Move `kind` of each pair's instance (`lf`, one entry per pair) to `t`: validity and
-    changed nodes in `drbd_candidates`' order."""
+    changed nodes in `drbd_candidates`' order, the first the node it leaves (values of `lf`:
+    its secondary for the kinds that keep the primary, else its primary)."""
     p, s, cols = lf.p, lf.s, lf.cols
     if kind == "replace_secondary":
         ok_p, new_p = _primary(c, p, t, cols, True, lf.at_p)

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.cluster.model import BoolArray, Cluster, IntArray
+from app.cluster.model import BoolArray, Cluster, FloatArray, IntArray
 from app.engine.balance.bulk import Changed, failovers, left, moves
 from app.engine.balance.candidates import KIND_RANK, PER_TARGET, drbd_kinds
 from app.engine.balance.options import BalanceOptions, MoveKind
-from app.engine.balance.score import G, deltas, table_scores
+from app.engine.balance.score import ROWS, G, changes, deltas, table_scores
 from app.engine.score.listscore import Change, ListScore, near_positions
 
 MAX_CELLS = 1 << 21  # a larger group is computed afresh at every step (some 140 bytes a cell)
@@ -69,6 +69,8 @@ class Kept:
         size = cells if self.usable else 0
         self.valid = np.zeros(size, dtype=bool)
         self.sums = np.zeros((1 + 2 * G, size))  # score.deltas by cell
+        # score.changes by block of the instance leaving its secondary (0) or its primary (1)
+        self.leaving = np.zeros((2, len(ROWS) + G, len(self.insts) if self.usable else 0))
 
     def keeps(self, inst: IntArray) -> BoolArray:
         """Which of `inst` (instances of the group) the table holds."""
@@ -103,18 +105,23 @@ class Kept:
         at = self.block[inst]
         keep = (t != self.left.p[at]) & (t != self.left.s[at])
         at, t = at[keep], t[keep]
+        firsts = self.left.take(self.block[new])
+        for k, (nodes, values) in enumerate([(firsts.s, firsts.values_s), (firsts.p, firsts.values_p)]):
+            self.leaving[k][:, self.block[new]] = changes(ls, [(nodes, values.T)])
         pairs = self.left.take(at)
         base = self.block[pairs.inst] * self.width + 1 + PER_TARGET * self.column[t]
         for kind in self.kinds if len(t) else []:
-            self._put(ls, base + KIND_RANK[kind], *moves(self.c, pairs, t, kind, self.force))
+            ok, (_, *rest) = moves(self.c, pairs, t, kind, self.force)
+            start = self.leaving[int(kind in ("replace_primary", "failover_and_replace"))][:, at]
+            self._put(ls, base + KIND_RANK[kind], ok, rest, start)
         if self.failover and len(new):
-            firsts = self.left.take(self.block[new])
             self._put(ls, self.block[new] * self.width, *failovers(self.c, firsts, self.force))
         self.present[self.block[new]] = True
 
-    def _put(self, ls: ListScore, cells: IntArray, ok: BoolArray, changed: Changed) -> None:
+    def _put(self, ls: ListScore, cells: IntArray, ok: BoolArray, changed: Changed,
+             start: FloatArray | None = None) -> None:  # fmt: skip
         self.valid[cells] = ok
-        self.sums[:, cells] = deltas(ls, changed)
+        self.sums[:, cells] = deltas(ls, changed, start)
 
     def best(self, ls: ListScore, victims: IntArray) -> Found | None:
         """The lowest-scoring valid kept move of `victims`, the first in hbal's order on equal

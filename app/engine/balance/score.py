@@ -76,23 +76,35 @@ def scores(ls: ListScore, changes: Sequence[Change], map_delta: FloatArray) -> F
     return out
 
 
-def deltas(ls: ListScore, changed: Sequence[tuple[IntArray, FloatArray]]) -> FloatArray:
-    """Per candidate changing online nodes of the list (no map change), stacked: the weighted
-    sum of its changes of the sums, then per std row 2·ds/n², then per std row (n·dss − ds²)/n²."""
-    n, now = ls.stats.count, ls.values_on[ROWS]
-    ds = np.zeros((len(ROWS), len(changed[0][0])))
-    dss = np.zeros((G, ds.shape[1]))
+def changes(
+    ls: ListScore, changed: Sequence[tuple[IntArray, FloatArray]], start: FloatArray | None = None
+) -> FloatArray:
+    """Per candidate changing online nodes of the list, the sums of its changes of the values
+    (rows ROWS) and of their squares (std rows), stacked; added to `start`, if given."""
+    now = ls.values_on[ROWS]
+    out = np.zeros((len(ROWS) + G, len(changed[0][0]))) if start is None else start.copy()
+    ds, dss = out[: len(ROWS)], out[len(ROWS) :]
     with np.errstate(invalid="ignore"):
         for nodes, values in changed:
             old, new = now[:, ls.column[nodes]], values[ROWS]
             ds += new - old
             dss += new[:G] ** 2 - old[:G] ** 2
-        std = ds[:G]
-        out = np.empty((1 + 2 * G, ds.shape[1]))
-        out[0] = WEIGHTS[SUM_ROWS] @ ds[G:]
+    return out
+
+
+def deltas(
+    ls: ListScore, changed: Sequence[tuple[IntArray, FloatArray]], start: FloatArray | None = None
+) -> FloatArray:
+    """`changes` as `table_scores` reads them (no map change): the weighted sum of the changes
+    of the sums, then per std row 2·ds/n², then per std row (n·dss − ds²)/n²."""
+    n, raw = ls.stats.count, changes(ls, changed, start)
+    std, dss = raw[:G], raw[len(ROWS) :]
+    out = np.empty((1 + 2 * G, raw.shape[1]))
+    with np.errstate(invalid="ignore"):
+        out[0] = WEIGHTS[SUM_ROWS] @ raw[G : len(ROWS)]
         out[1 : 1 + G] = 2 * std / (n * n)
         out[1 + G :] = (n * dss - std * std) / (n * n)
-        return out
+    return out
 
 
 def table_scores(ls: ListScore, sums: FloatArray) -> FloatArray:
