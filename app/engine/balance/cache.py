@@ -24,7 +24,12 @@ from app.engine.balance.options import BalanceOptions, MoveKind
 from app.engine.balance.score import ROWS, G, changes, deltas, table_scores
 from app.engine.score.listscore import Change, ListScore, near_positions
 
-MAX_CELLS = 1 << 21  # a larger group is computed afresh at every step (some 140 bytes a cell)
+MAX_CELLS = 1 << 21  # the largest table kept (some 160 bytes a cell)
+
+
+def part_size(group_nodes: IntArray) -> int:
+    """Instances per table of a group too large to keep one (tables of an eighth of the most)."""
+    return max(1, MAX_CELLS // 8 // (1 + PER_TARGET * len(group_nodes)))
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,14 @@ class Found:
 
 
 class Kept:
-    """The kept candidates of a group's instances."""
+    """The kept candidates of a group's instances (or of `insts`, some of them). A table too
+    large to keep (`fits` false) is made again at each step for some instances at a time."""
 
-    def __init__(self, c: Cluster, group_nodes: IntArray, opts: BalanceOptions) -> None:
+    def __init__(
+        self, c: Cluster, group_nodes: IntArray, opts: BalanceOptions, insts: IntArray | None = None
+    ) -> None:
         self.c, self.force = c, opts.ignore_soft_errors
-        n, insts = c.nodes, c.instances
+        n = c.nodes
         self.online = group_nodes[~n.offline[group_nodes]]
         self.column = np.full(len(n), -1, dtype=np.int64)
         self.column[self.online] = np.arange(len(self.online))
@@ -51,26 +59,25 @@ class Kept:
         self.failover = opts.instance_moves
         inside = np.zeros(len(n), dtype=bool)
         inside[group_nodes] = True
-        self.insts = np.flatnonzero(inside[insts.pnode])
-        self.block = np.full(len(insts.names), -1, dtype=np.int64)
+        self.insts = np.flatnonzero(inside[c.instances.pnode]) if insts is None else insts
+        self.block = np.full(len(c.instances.names), -1, dtype=np.int64)
         self.block[self.insts] = np.arange(len(self.insts))
         self.width = 1 + PER_TARGET * len(self.online)
         cells = len(self.insts) * self.width
-        self.usable = (
-            not bool(n.excl[group_nodes].any()) and cells <= MAX_CELLS and bool(self.kinds or self.failover)
-        )
-        specs = [insts.specs[i] for i in self.insts.tolist()] if self.usable else []
+        self.usable = not bool(n.excl[group_nodes].any()) and bool(self.kinds or self.failover)
+        self.fits = cells <= MAX_CELLS or insts is not None  # the table of `insts` is made
+        specs = [c.instances.specs[i] for i in self.insts.tolist()] if self.usable else []
         self.plain = np.array(
             [s.template == "drbd" and not s.excl_tags and not s.desired_loc for s in specs], dtype=bool
         )  # by block
         self.present = np.zeros(len(specs), dtype=bool)
         self.left = left(c, self.insts[:0], self.force)  # by block, of the present instances
         self.touched: list[int] = []
-        size = cells if self.usable else 0
+        size = cells if self.usable and self.fits else 0
         self.valid = np.zeros(size, dtype=bool)
         self.sums = np.zeros((1 + 2 * G, size))  # score.deltas by cell
         # score.changes by block of the instance leaving its secondary (0) or its primary (1)
-        self.leaving = np.zeros((2, len(ROWS) + G, len(self.insts) if self.usable else 0))
+        self.leaving = np.zeros((2, len(ROWS) + G, len(self.insts) if size else 0))
 
     def keeps(self, inst: IntArray) -> BoolArray:
         """Which of `inst` (instances of the group) the table holds."""
@@ -80,7 +87,7 @@ class Kept:
 
     def moved(self, touched: list[int]) -> None:
         """Forget the instances on the `touched` nodes, redo the others' cells of them next."""
-        if not self.usable:
+        if not (self.usable and self.fits):
             return
         insts = self.c.instances
         gone = np.isin(insts.pnode[self.insts], touched) | np.isin(insts.snode[self.insts], touched)

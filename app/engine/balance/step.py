@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.cluster.model import BoolArray, Cluster, IntArray
-from app.engine.balance.cache import Kept
+from app.engine.balance.cache import Kept, part_size
 from app.engine.balance.candidates import KINDS, PER_TARGET, Batch, drbd_kinds, to_any
 from app.engine.balance.drbd import drbd_candidates, emit
 from app.engine.balance.options import MOVABLE, BalanceOptions, MoveKind
@@ -121,6 +122,17 @@ def _fresh(ls: ListScore, victims: list[int], opts: BalanceOptions, deadline: fl
     return best
 
 
+def _parts(c: Cluster, group_nodes: IntArray, opts: BalanceOptions, insts: IntArray,
+           deadline: float | None) -> Iterator[Kept]:  # fmt: skip
+    """Tables of `insts` some at a time, for a group too large to keep one (`PastDeadline`
+    between two of them as in `_fresh`)."""
+    per = part_size(group_nodes)
+    for lo in range(0, len(insts), per):
+        if lo and deadline is not None and time.monotonic() > deadline:
+            raise PastDeadline
+        yield Kept(c, group_nodes, opts, insts[lo : lo + per])
+
+
 def best_move(c: Cluster, group_nodes: IntArray, victims: list[int], opts: BalanceOptions,
               kept: Kept | None = None, deadline: float | None = None) -> Choice | None:  # fmt: skip
     """The lowest-scoring valid move of one of `victims`, or None if none lowers the score
@@ -132,10 +144,13 @@ def best_move(c: Cluster, group_nodes: IntArray, victims: list[int], opts: Balan
     if kept is not None and kept.usable and victims:
         every = np.array(victims, dtype=np.int64)
         held = kept.keeps(every)
-        kept.refresh(ls, every[held])
         fresh = every[~held].tolist()
-        if (f := kept.best(ls, every[held])) is not None:
-            found.append(Choice(f.instance, f.kind, f.target, f.score, f.order))
+        tables = [kept] if kept.fits else _parts(c, group_nodes, opts, every[held], deadline)
+        for table in tables:
+            part = every[held] if table is kept else table.insts
+            table.refresh(ls, part)
+            if (f := table.best(ls, part)) is not None:
+                found.append(Choice(f.instance, f.kind, f.target, f.score, f.order))
     if (choice := _fresh(ls, fresh, opts, deadline)) is not None:
         found.append(choice)
     if not found:

@@ -3,6 +3,7 @@ afresh for one instance at a time (drbd.py), and so are the moves chosen with th
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections import Counter
 
@@ -17,6 +18,8 @@ from app.engine.balance.options import BalanceOptions
 from app.engine.balance.step import best_move, movable
 from tests.support import docs as d, gen
 from tests.support.hbal import NEUTRAL_REQUEST, with_empty_nodes
+
+cache = importlib.import_module("app.engine.balance.cache")
 
 
 def _cluster(seed: int, mig_tags: bool = False) -> d.Cluster:
@@ -79,10 +82,21 @@ def test_bulk_moves_equal_fresh_ones_step_after_step(seed: int, force: bool) -> 
 @pytest.mark.parametrize("flags", [{}, {"ignore_soft_errors": True}, {"instance_moves": False},
                                    {"restricted_migration": True}])  # fmt: skip
 def test_kept_moves_are_those_chosen_afresh(seed: int, flags: dict[str, bool]) -> None:
+    _same_choices(seed, flags, True)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_tables_made_at_each_step_choose_as_the_kept_one(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "MAX_CELLS", 200)  # too few for the group: tables of one instance
+    _same_choices(seed, {}, False)
+
+
+def _same_choices(seed: int, flags: dict[str, bool], fits: bool) -> None:
     c = _cluster(seed, mig_tags=seed % 3 == 2)
     nodes = c.group_nodes(0)
     opts = BalanceOptions(**flags)
     kept = Kept(c, nodes, opts)
+    assert kept.fits == fits
     steps = 0
     for _ in range(12):
         victims = movable(c, nodes, opts)
