@@ -68,9 +68,9 @@ class Effect:
     fields: NodeFields
 
 
-def spindles_after(c: Cluster, idx: IntArray, inst: InstanceSpec | SpecColumns) -> IntArray:
-    """`calcNewFreeSpindles True`: unknown disk spindles force -1 on exclusive storage."""
-    f_sp = c.nodes.f_sp[idx]
+def spindles_after(c: Cluster, idx: IntArray, inst: InstanceSpec | SpecColumns, f_sp: IntArray) -> IntArray:
+    """`calcNewFreeSpindles True` from the free spindles `f_sp` of `idx`: unknown disk spindles
+    force -1 on exclusive storage."""
     if isinstance(inst, SpecColumns):  # made only for nodes without exclusive storage
         return f_sp
     taken = -1 if inst.disk_spindles is None else None
@@ -86,18 +86,19 @@ def primary_effect(
     inst: InstanceSpec | SpecColumns,
     force: bool,
     loc_score: IntArray | int = 0,
+    fields: NodeFields | None = None,
 ) -> Effect:
     """Adding `inst` as primary on each node of `idx` (`loc_score`: the instance's
     location score on each candidate, |loc(p) & loc(s)| for DRBD pairs); with `SpecColumns`,
-    candidate k adds instance k."""
+    candidate k adds instance k. `fields`: the nodes' figures if not those of `c`."""
     n = c.nodes
-    f = node_fields(c, idx)
+    f = node_fields(c, idx) if fields is None else fields
     strict = not force
     mem = np.where(inst.uses_mem, inst.memory, 0)
     new_free = f.unalloc - mem
     new_failn1 = new_free <= f.r_mem
     new_dsk = np.where(inst.local, f.f_dsk - inst.dsk, f.f_dsk)
-    new_fsp = spindles_after(c, idx, inst)
+    new_fsp = spindles_after(c, idx, inst, f.f_sp)
     excl = n.excl[idx]
     new_isp = np.where(excl, 0.0, f.i_sp + np.where(inst.local, inst.spindle_use, 0))
     new_ucpu = f.u_cpu + np.where(inst.online, inst.vcpus, 0)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
 
 import numpy as np
 
 from app.cluster.model import NO_NODE, BoolArray, Cluster, FloatArray, IntArray
+from app.engine.balance.bulk import mig
 from app.engine.balance.candidates import KIND_RANK, Batch, map_change
 from app.engine.balance.options import MoveKind
 from app.engine.nodeops import primary_effect, remove_primary, remove_secondary, restore, snapshot
@@ -43,11 +43,8 @@ class _Adds:
 
 
 def _mig(c: Cluster, src: int, dst: IntArray) -> BoolArray:
-    """`checkMigration` from `src` to each of `dst` (a node without migration tags goes anywhere)."""
-    n = c.nodes
-    if not n.mig_tags[src]:
-        return np.ones(len(dst), dtype=bool)
-    return np.array([n.mig_tags[src] <= n.rmig_tags[t] for t in dst.tolist()], dtype=bool)
+    """`checkMigration` from `src` to each of `dst`."""
+    return mig(c, np.full(len(dst), src), dst)
 
 
 def _checked(fail_soft: IntArray, fail_hard: IntArray, force: BoolArray) -> BoolArray:
@@ -57,25 +54,15 @@ def _checked(fail_soft: IntArray, fail_hard: IntArray, force: BoolArray) -> Bool
 
 @dataclass
 class KindCands:
-    """One kind's moves of an instance to each of `targets`, valid or not: the changed nodes'
-    values, and validity split into what depends on the target node's own state (`ok_t`, the
-    instance added there as `role` with `partner`: its secondary's primary, or the node its
-    primary's location score is taken with) and the rest, so that a target's column can be
-    redone alone when only that node changes (`balance.cache`)."""
-
-    PRI: ClassVar[int] = 1  # the target becomes primary
-    SEC: ClassVar[int] = 2  # the target becomes secondary
+    """One kind's moves of an instance to each of `targets`, valid (`ok`) or not, with the
+    changed nodes' values."""
 
     kind: MoveKind
     slot: IntArray
     targets: IntArray
-    changed: list[tuple[IntArray, FloatArray]]  # the target's values are changed[role]
+    changed: list[tuple[IntArray, FloatArray]]
     delta: FloatArray
-    ok_rest: BoolArray
-    ok_t: BoolArray
-    role: int
-    partner: IntArray
-    t_force: bool
+    ok: BoolArray
 
 
 @dataclass
@@ -154,35 +141,19 @@ def drbd_candidates(c: Cluster, i: int, targets: IntArray, base: int, kinds: lis
         ps, ss = where[kind]
         if kind == "replace_secondary":
             changed = [left[s], (at_p, pri_values[:, ps]), (targets, sec_values[:, ss])]
-            rest, on_t, role = pri_ok[ps], sec_ok[ss], KindCands.SEC
-            delta, partner, t_force = np.zeros(count), at_p, force_s
+            ok, delta = pri_ok[ps] & sec_ok[ss], np.zeros(count)
         elif kind == "replace_and_failover":
             changed = [left[s], (targets, pri_values[:, ps]), (at_p, sec_values[:, ss])]
-            rest, on_t, role = sec_ok[ss] & _mig(c, p, targets), pri_ok[ps], KindCands.PRI
-            delta, partner, t_force = map_change(c, known, spec, p, targets), at_p, force
+            ok, delta = sec_ok[ss] & _mig(c, p, targets) & pri_ok[ps], map_change(c, known, spec, p, targets)
         elif kind == "replace_primary":
             tmp = mig_ps and bool(pri_ok[where["tmp"][0]][0])
             changed = [left[p], (targets, pri_values[:, ps]), (at_s, sec_values[:, ss])]
-            rest, on_t, role = sec_ok[ss] & _mig(c, s, targets) & tmp, pri_ok[ps], KindCands.PRI
-            delta, partner, t_force = map_change(c, known, spec, p, targets), at_s, force_p
+            ok = sec_ok[ss] & _mig(c, s, targets) & tmp & pri_ok[ps]
+            delta = map_change(c, known, spec, p, targets)
         else:
             changed = [left[p], (at_s, pri_values[:, ps]), (targets, sec_values[:, ss])]
-            rest, on_t, role = pri_ok[ps] & mig_ps, sec_ok[ss], KindCands.SEC
-            delta, partner, t_force = map_change(c, known, spec, p, at_s), at_s, force_p
-        out.kinds.append(
-            KindCands(
-                kind,
-                slot + KIND_RANK[kind],
-                targets,
-                changed,
-                delta,
-                rest,
-                on_t.copy(),
-                role,
-                partner,
-                t_force,
-            )
-        )
+            ok, delta = pri_ok[ps] & mig_ps & sec_ok[ss], map_change(c, known, spec, p, at_s)
+        out.kinds.append(KindCands(kind, slot + KIND_RANK[kind], targets, changed, delta, ok))
     return out
 
 
@@ -192,4 +163,4 @@ def emit(cands: DrbdCands, pairs: Batch, triples: Batch) -> None:
         order, changed, delta = cands.failover
         pairs.add(np.array([order]), cands.instance, "failover", np.array([NO_NODE]), changed, delta)
     for kc in cands.kinds:
-        triples.add(kc.slot, cands.instance, kc.kind, kc.targets, kc.changed, kc.delta, kc.ok_rest & kc.ok_t)
+        triples.add(kc.slot, cands.instance, kc.kind, kc.targets, kc.changed, kc.delta, kc.ok)

@@ -11,7 +11,7 @@ from app.engine.balance.apply import apply_move
 from app.engine.balance.cache import Kept
 from app.engine.balance.jobs import Step, split_jobs
 from app.engine.balance.options import BalanceOptions
-from app.engine.balance.step import Choice, best_move, movable
+from app.engine.balance.step import Choice, PastDeadline, allowed, best_move, movable
 from app.engine.score.metrics import score_of
 from app.protocol.errors import ParameterError
 
@@ -77,12 +77,14 @@ def _step(c: Cluster, choice: Choice, force: bool) -> Step:
 
 
 def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | None = None) -> GroupPlan:
-    """Balance group `g` of `c` in place; `deadline` (time.monotonic) ends it early: no step is
-    begun that would end after it at the pace of the step before."""
+    """Balance group `g` of `c` in place; `deadline` (time.monotonic) ends it early: between
+    steps, where no step is begun that would end after it at the pace of the step before, or in
+    a step too long to wait for (a large group's, computed afresh)."""
     nodes = c.group_nodes(g)
     score = score_of(c, nodes)
     plan = GroupPlan(c.groups[g].name, score, optimal_score(c, nodes))
-    kept = Kept(c, nodes)
+    kept = Kept(c, nodes, opts)
+    may_move = allowed(c, opts)
     if score - plan.optimal_score < opts.min_score:
         plan.stop = "balanced"
         return plan
@@ -96,7 +98,11 @@ def balance_group(c: Cluster, g: int, opts: BalanceOptions, deadline: float | No
             plan.stop = "deadline"
         else:
             started = time.monotonic()
-            choice = best_move(c, nodes, movable(c, nodes, opts), opts, kept)
+            try:
+                choice = best_move(c, nodes, movable(c, nodes, opts, may_move), opts, kept, deadline)
+            except PastDeadline:
+                plan.stop = "deadline"
+                break
             last = time.monotonic() - started
             if choice is None:
                 plan.stop = "no-improvement"

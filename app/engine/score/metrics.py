@@ -21,37 +21,39 @@ from app.cluster.model import BoolArray, Cluster, FloatArray, IntArray
 class Component(NamedTuple):
     """One term of the score. `kind`: "std" (standard deviation over online nodes), "sum"
     (over online nodes), "off" (sum over offline nodes) or "map" (location/exclusion pairs).
+    `value`: the per-node value it takes (components with the same value have equal rows).
     `secondary`: how a DRBD secondary added to an online node changes it: "" not at all,
     "node" by the node's own figures, "peer" also by the memory it reserves for its primary."""
 
     weight: float
     name: str
     kind: str
+    value: str
     secondary: str = ""
 
 
 # Order matters: it is hail's summation order.
 COMPONENTS: tuple[Component, ...] = (
-    Component(0.5, "free_mem_cv", "std"),
-    Component(0.5, "free_disk_cv", "std", "node"),
-    Component(1.0, "n1_cnt", "sum", "peer"),
-    Component(1.0, "reserved_mem_cv", "std", "peer"),
-    Component(4.0, "offline_all_cnt", "off"),
-    Component(16.0, "offline_pri_cnt", "off"),
-    Component(0.5, "vcpu_ratio_cv", "std"),
-    Component(1.0, "cpu_load_cv", "std"),
-    Component(1.0, "mem_load_cv", "std"),
-    Component(1.0, "disk_load_cv", "std", "node"),
-    Component(1.0, "net_load_cv", "std"),
-    Component(2.0, "pri_tags_score", "sum"),
-    Component(0.5, "spindles_cv", "std", "node"),
-    Component(0.5, "free_mem_cv_forth", "std"),
-    Component(0.5, "free_disk_cv_forth", "std", "node"),
-    Component(0.5, "vcpu_ratio_cv_forth", "std"),
-    Component(0.5, "spindles_cv_forth", "std", "node"),
-    Component(1.0, "location_score", "sum"),
-    Component(1.0, "location_exclusion_score", "map"),
-    Component(0.25, "reserved_mem_rtotal", "sum", "peer"),
+    Component(0.5, "free_mem_cv", "std", "p_mem"),
+    Component(0.5, "free_disk_cv", "std", "p_dsk", "node"),
+    Component(1.0, "n1_cnt", "sum", "n1", "peer"),
+    Component(1.0, "reserved_mem_cv", "std", "p_rem", "peer"),
+    Component(4.0, "offline_all_cnt", "off", "both"),
+    Component(16.0, "offline_pri_cnt", "off", "pri"),
+    Component(0.5, "vcpu_ratio_cv", "std", "p_cpu"),
+    Component(1.0, "cpu_load_cv", "std", "pri"),
+    Component(1.0, "mem_load_cv", "std", "pri"),
+    Component(1.0, "disk_load_cv", "std", "both", "node"),
+    Component(1.0, "net_load_cv", "std", "pri"),
+    Component(2.0, "pri_tags_score", "sum", "conflicts"),
+    Component(0.5, "spindles_cv", "std", "spindles", "node"),
+    Component(0.5, "free_mem_cv_forth", "std", "p_mem_forth"),
+    Component(0.5, "free_disk_cv_forth", "std", "p_dsk", "node"),
+    Component(0.5, "vcpu_ratio_cv_forth", "std", "p_cpu"),
+    Component(0.5, "spindles_cv_forth", "std", "spindles", "node"),
+    Component(1.0, "location_score", "sum", "loc_score"),
+    Component(1.0, "location_exclusion_score", "map", "zeros"),
+    Component(0.25, "reserved_mem_rtotal", "sum", "p_rem", "peer"),
 )
 ROW = {comp.name: k for k, comp in enumerate(COMPONENTS)}
 WEIGHTS = np.array([comp.weight for comp in COMPONENTS])
@@ -132,31 +134,23 @@ def component_values(f: NodeFields) -> FloatArray:
     both = (f.p_cnt + f.s_cnt).astype(np.float64)
     n1, p_rem = reserve_values(f.r_mem, f.t_mem, f.fail_n1, both)
     zeros = np.zeros_like(p_mem)
-    by_name = {
-        "free_mem_cv": p_mem,
-        "free_disk_cv": p_dsk,
-        "n1_cnt": n1,
-        "reserved_mem_cv": p_rem,
-        "offline_all_cnt": both,
-        "offline_pri_cnt": pri,
-        "vcpu_ratio_cv": p_cpu,
-        "cpu_load_cv": pri,
-        "mem_load_cv": pri,
-        "disk_load_cv": both,
-        "net_load_cv": pri,
-        "pri_tags_score": f.conflicts.astype(np.float64),
-        "spindles_cv": spindles,
-        "free_mem_cv_forth": p_mem_forth,
-        "free_disk_cv_forth": p_dsk,
-        "vcpu_ratio_cv_forth": p_cpu,
-        "spindles_cv_forth": spindles,
-        "location_score": f.loc_score.astype(np.float64),
-        "location_exclusion_score": zeros,
-        "reserved_mem_rtotal": p_rem,
+    by_value = {
+        "p_mem": p_mem,
+        "p_dsk": p_dsk,
+        "n1": n1,
+        "p_rem": p_rem,
+        "both": both,
+        "pri": pri,
+        "p_cpu": p_cpu,
+        "conflicts": f.conflicts.astype(np.float64),
+        "spindles": spindles,
+        "p_mem_forth": p_mem_forth,
+        "loc_score": f.loc_score.astype(np.float64),
+        "zeros": zeros,
     }
     out = np.empty((K, *p_mem.shape))
     for k, comp in enumerate(COMPONENTS):
-        out[k] = by_name[comp.name]
+        out[k] = by_value[comp.value]
     return out
 
 

@@ -96,13 +96,15 @@ def secondary_base(
     inst: InstanceSpec | SpecColumns,
     force: bool = False,
     ignore_disks: bool = False,
+    fields: NodeFields | None = None,
 ) -> SecondaryBase:
+    """`fields`: the nodes' figures if not those of `c`."""
     n = c.nodes
-    f = node_fields(c, sidx)
+    f = node_fields(c, sidx) if fields is None else fields
     strict = not force
     needed = inst.sec_mem
     new_dsk = f.f_dsk - inst.dsk
-    new_fsp = spindles_after(c, sidx, inst)
+    new_fsp = spindles_after(c, sidx, inst, f.f_sp)
     excl = n.excl[sidx]
     new_isp = np.where(excl, 0.0, f.i_sp + inst.spindle_use)
     first: list[tuple[object, Fail]] = [(np.full(len(sidx), inst.template != "drbd"), Fail.DISK)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import random
+import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -12,6 +15,8 @@ from app.protocol.errors import ParameterError
 from tests.support import docs as d, gen
 from tests.support.hbal import NEUTRAL_REQUEST, with_empty_nodes
 
+cache = importlib.import_module("app.engine.balance.cache")
+step = importlib.import_module("app.engine.balance.step")
 UNBALANCED = with_empty_nodes(
     gen.generate(gen.ClusterSpec(nodes=6, instances_per_node=3), 5), 2, random.Random(5)
 )
@@ -79,4 +84,16 @@ def test_balance_each_group_in_turn_or_the_one_named() -> None:
 
 def test_balance_past_deadline_stops_before_the_first_step() -> None:
     (plan,) = balance(cluster(), BalanceOptions(), deadline=0.0)
+    assert plan.steps == [] and plan.stop == "deadline"
+
+
+def test_balance_deadline_passing_in_a_step_computed_afresh_ends_the_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cache, "MAX_CELLS", 0)  # no kept candidates: every step afresh
+    monkeypatch.setattr(step, "CHUNK_CANDIDATES", 1)  # one instance at a time
+    (first,) = balance(cluster(), BalanceOptions(max_length=1))
+    assert first.steps and first.stop == "max-length"  # the step alone completes
+    monkeypatch.setattr(step, "time", SimpleNamespace(monotonic=lambda: float("inf")))
+    (plan,) = balance(cluster(), BalanceOptions(), deadline=time.monotonic() + 1000)
     assert plan.steps == [] and plan.stop == "deadline"
