@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from app.engine.questions.explain import DEFAULT_TOP, Explanation, explain_request
     from app.engine.questions.explain_moves import InstanceMove, MoveCandidate
     from app.engine.questions.groups import GroupOutlook, N1Failure, group_outlook, standard_instance
-    from app.engine.questions.headroom import DEFAULT_LIMIT, GroupRoom, Headroom, Stop, headroom, probe_request
+    from app.engine.questions.headroom import (
+        DEFAULT_LIMIT,
+        GroupRoom,
+        Headroom,
+        Stop,
+        headroom,
+        probe_request,
+    )
     from app.engine.reply import Reply
     from app.engine.requests.dispatch import run_request
 

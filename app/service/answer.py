@@ -128,7 +128,9 @@ def answer(
     return Outcome(body, doc.cluster_name, facts, summary, done)
 
 
-def reply_only(data: bytes, params: Sequence[str], retain: list[object] | None = None) -> tuple[bytes, list[str]]:
+def reply_only(
+    data: bytes, params: Sequence[str], retain: list[object] | None = None
+) -> tuple[bytes, list[str]]:
     """What the CLI prints: the response to a request and the warnings about its parameters,
     as `answer` gives them, without what only the service keeps (the state after the decision,
     the facts of the history)."""
