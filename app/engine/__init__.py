@@ -101,6 +101,13 @@ __all__ = [
 ]
 
 
+# `balance` names a function here and a subpackage: loading the subpackage would bind its name
+# here (as Python does for every submodule), hiding the function from __getattr__ for good. So
+# it is loaded now (its __init__ imports nothing) and the name unbound again.
+import_module(f"{__name__}.balance")
+del globals()["balance"]
+
+
 def __getattr__(name: str) -> object:
     if name not in _MODULES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
