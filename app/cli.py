@@ -37,7 +37,7 @@ def main(argv: list[str], retain: list[object] | None = None) -> int:
     if not argv or argv[0].startswith("--"):
         print("usage: python -m app.cli FILE [--param[=value]...]", file=sys.stderr)
         return 2
-    from app.service.answer import answer
+    from app.service.answer import reply_only
 
     path, params = argv[0], argv[1:]
     try:
@@ -47,16 +47,16 @@ def main(argv: list[str], retain: list[object] | None = None) -> int:
         print(f"iallocd: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1
     try:
-        outcome = answer(data, params, retain=retain)
+        body, warnings = reply_only(data, params, retain)
     except IallocdError as exc:
         print(f"iallocd: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: one line for Ganeti to show, never a traceback
         print(f"iallocd: internal error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
         return 1
-    for warning in outcome.facts.warnings:
+    for warning in warnings:
         print(f"iallocd: warning: {one_line(warning)}", file=sys.stderr)
-    sys.stdout.buffer.write(outcome.body)
+    sys.stdout.buffer.write(body)
     return 0
 
 

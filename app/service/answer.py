@@ -111,7 +111,7 @@ def answer(
     state = c.copy()  # the engine may change `c`
     reply = run_request(c, doc.request, options)
     summary, done = _applied(doc, state, reply, options)
-    body = dump_response(reply.success, reply.info, reply.result) + b"\n"  # one line, as hail prints
+    body = _body(reply)
     facts = DecisionFacts(
         request_type=doc.request.type,
         success=reply.success,
@@ -126,6 +126,21 @@ def answer(
         warnings=warnings,
     )
     return Outcome(body, doc.cluster_name, facts, summary, done)
+
+
+def reply_only(
+    data: bytes, params: Sequence[str], retain: list[object] | None = None
+) -> tuple[bytes, list[str]]:
+    """What the CLI prints: the response to a request and the warnings about its parameters,
+    as `answer` gives them, without what only the service keeps (the state after the decision,
+    the facts of the history)."""
+    options, warnings = engine_options(params)
+    doc, c = read_request(data, options, None, retain)
+    return _body(run_request(c, doc.request, options)), warnings
+
+
+def _body(reply: Reply) -> bytes:
+    return dump_response(reply.success, reply.info, reply.result) + b"\n"  # one line, as hail prints
 
 
 def _applied(

@@ -347,3 +347,18 @@ def test_build_group_networks_keep_document_order():
     (group,) = d.cluster_of(doc).groups
     assert list(group.networks) == names
     assert show_group(group, 0, []).index("net-5") < show_group(group, 0, []).index("net-2")
+
+
+def test_build_copy_has_its_own_tag_counts():
+    doc = d.document(
+        {"n1": d.node(tags=["rack:a"])},
+        {"i1": d.instance(["n1"], tags=["web:a"]), "i2": d.instance(["n1"], tags=["web:a"])},
+        cluster_tags=["htools:iextags:web", "htools:nlocation:rack"],
+    )
+    c = d.cluster_of(doc)
+    copied = c.copy()
+    assert copied.nodes.p_tags == [{"web:a": 2}] and copied.nodes.loc_excl == [{("rack:a", "web:a"): 2}]
+    copied.nodes.p_tags[0]["web:a"] += 1
+    copied.nodes.loc_excl[0].update([("rack:a", "web:b")])
+    assert c.nodes.p_tags == [{"web:a": 2}] and c.nodes.loc_excl == [{("rack:a", "web:a"): 2}]
+    assert copied.nodes.p_tags[0]["other"] == 0  # still a Counter

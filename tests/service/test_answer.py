@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.protocol import ClusterDocument
-from app.service.answer import WrongCluster, answer
+from app.service.answer import WrongCluster, answer, reply_only
 from tests.support import docs as d
 from tests.support.shared import TESTDATA
 
@@ -37,6 +37,15 @@ def test_answer_leaves_no_reference_cycles(name: str) -> None:
     gc.collect()
     assert answer(data).body
     assert gc.collect() == 0
+
+
+@pytest.mark.parametrize("name", _INPUTS)
+def test_reply_only_is_the_answer_without_the_records(name: str) -> None:
+    data = (TESTDATA / name).read_bytes()
+    params = ["--no-capacity-checks", "--unknown-one"]
+    outcome = answer(data, params)
+    assert reply_only(data, params) == (outcome.body, outcome.facts.warnings)
+    assert outcome.facts.warnings  # the unknown parameter is warned about
 
 
 def test_answer_inputs_found() -> None:
