@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from app.core.config import Settings
 from app.main import create_app
+from app.service.answer import answer
 from app.store.db import create_db_engine, migrate, session_factory
 from tests.api.fakes import fake_answer
 from tests.support.postgres import PostgresServer, shared_postgres
@@ -82,6 +83,13 @@ def serve(sqlite_url: str) -> Serve:
 @pytest.fixture
 async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
     async with serve() as c:
+        yield c
+
+
+@pytest.fixture
+async def real(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a fresh app with the real engine."""
+    async with serve(answer=answer) as c:
         yield c
 
 

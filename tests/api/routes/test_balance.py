@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from app.engine import BalanceOptions
@@ -22,12 +20,6 @@ pytestmark = pytest.mark.anyio
 
 CLUSTER = "cluster.example.com"  # the generator's cluster_name
 URL = f"/clusters/{CLUSTER}/balance"
-
-
-@pytest.fixture
-async def real(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(answer=answer) as client:
-        yield client
 
 
 async def test_balance_document_sent_gives_the_cli_plan(real):

@@ -3,14 +3,13 @@ consistent with allocating the same shape again and again through POST /allocate
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from app.service.answer import answer
-from tests.api.conftest import ADMIN, Registered, Serve, register
+from tests.api.conftest import ADMIN, Registered, register
 from tests.support import docs as d
 from tests.support.replay import placed
 
@@ -20,12 +19,6 @@ CLUSTER = "cluster.example.com"
 GIB = 1024
 THREE_NODES = {f"n{i}": d.node(memory=10 * GIB) for i in range(1, 4)}
 PLAIN_4G = {"memory": 4 * GIB, "vcpus": 1, "disk_template": "plain", "disks": [{"size": 1024}]}
-
-
-@pytest.fixture
-async def real(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(answer=answer) as client:
-        yield client
 
 
 async def _allocate(client: httpx.AsyncClient, who: Registered, doc: d.Doc) -> httpx.Response:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -21,12 +20,6 @@ pytestmark = pytest.mark.anyio
 
 CLUSTER = "cluster.example.com"  # the generator's cluster_name
 PAGE = f"/ui/clusters/{CLUSTER}"
-
-
-@pytest.fixture
-async def real(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(answer=answer) as client:
-        yield client
 
 
 async def _decided(client: httpx.AsyncClient) -> Registered:

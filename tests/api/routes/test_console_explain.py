@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from app.service.answer import answer
-from tests.api.conftest import ADMIN, ADMIN_TOKEN, Registered, Serve, register
+from tests.api.conftest import ADMIN, ADMIN_TOKEN, Registered, register
 from tests.api.console.helpers import ORIGIN, log_in
 from tests.support import docs as d
 
@@ -20,12 +19,6 @@ pytestmark = pytest.mark.anyio
 
 CLUSTER = "cluster.example.com"  # the name tests.support.docs documents carry
 NODES = {"n1": d.node(), "n2": d.node(free_memory=1000), "n3": d.node(), "n4": d.node(offline=True)}
-
-
-@pytest.fixture
-async def real(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(answer=answer) as client:
-        yield client
 
 
 def _doc(memory: int, template: str = "plain") -> d.Doc:

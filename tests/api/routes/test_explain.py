@@ -4,25 +4,17 @@ same document, records nothing, auth and errors as the rest of the API."""
 from __future__ import annotations
 
 import gzip
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from app.api.examples import EVACUATE_REQUEST, EXPLAIN_EVACUATE
-from app.service.answer import answer
-from tests.api.conftest import ADMIN, Registered, Serve, register
+from tests.api.conftest import ADMIN, Registered, register
 from tests.support import docs as d
 
 pytestmark = pytest.mark.anyio
 
 CLUSTER = "cluster.example.com"  # the name tests.support.docs documents carry
-
-
-@pytest.fixture
-async def real(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(answer=answer) as client:
-        yield client
 
 
 def _doc(template: str = "plain") -> d.Doc:

@@ -3,13 +3,10 @@ applied, the standard instance's room falling by each one placed, N+1 failures a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
-from app.service.answer import answer
-from tests.api.conftest import ADMIN, Registered, Serve, register
+from tests.api.conftest import ADMIN, Registered, register
 from tests.support import docs as d
 from tests.support.replay import placed
 
@@ -25,12 +22,6 @@ def _doc(**request: object) -> d.Doc:
     groups = {d.GROUP: d.group(ipol=policy)}
     nodes = {f"n{i}": d.node(memory=8 * GIB) for i in range(1, 4)} | {"n4": d.node(drained=True)}
     return d.document(nodes, {}, d.allocate(**request) if request else None, groups=groups)
-
-
-@pytest.fixture
-async def real(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(answer=answer) as client:
-        yield client
 
 
 async def _groups(client: httpx.AsyncClient, who: Registered, **params: object) -> dict:
