@@ -4,7 +4,8 @@ document, with no service. Prints the plan as JSON, or with -C the commands as h
 Flags are hbal's (man/hbal.rst): -l/--max-length, -g/--min-gain, --min-gain-limit,
 -e/--min-score, --no-disk-moves, --no-instance-moves, --restricted-migration, --evac-mode,
 --ignore-soft-errors, --select-instances, --exclude-instances, --exclusion-tags, -G/--group,
--O/--offline (repeatable or comma-separated), --static-kvm-node-memory.
+-O/--offline (repeatable or comma-separated), --static-kvm-node-memory; and iallocd's own
+--max-seconds S: stop the search after S seconds with the plan so far (stop "deadline").
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ import orjson
 
 from app.engine import BalanceOptions, GroupPlan, format_commands
 from app.protocol.errors import IallocdError
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -40,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-G", "--group", default=None)
     p.add_argument("-O", "--offline", type=_names, action="extend", default=[], help="nodes taken as offline")
     p.add_argument("--static-kvm-node-memory", type=int, default=4096)
+    p.add_argument(
+        "--max-seconds", type=_seconds, default=None, help="iallocd's own: the plan so far after this long"
+    )
     p.add_argument("-C", "--print-commands", action="store_true", help="print hbal -C's commands")
     return p
 
@@ -93,6 +104,7 @@ def main_balance(argv: list[str]) -> int:
             options_of(args),
             static_kvm_node_memory=args.static_kvm_node_memory,
             changes=Changes(args.exclusion_tags, tuple(args.offline)),
+            seconds=args.max_seconds,
         )
     except IallocdError as exc:
         print(f"iallocd: {type(exc).__name__}: {exc}", file=sys.stderr)

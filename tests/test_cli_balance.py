@@ -71,3 +71,16 @@ def test_cli_balance_unknown_offline_node_one_line_status_1(
     status, out, err = run(capfd, str(path), "-O", "nosuch")
     assert (status, out) == (1, "")
     assert err.count("\n") == 1 and "--offline" in err and "'nosuch'" in err
+
+
+def test_cli_balance_max_seconds_gives_the_plan_so_far(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cluster.json"
+    path.write_bytes(d.encode(UNBALANCED))
+    status, out, _ = run(capfd, str(path), "--max-seconds", "1e-9")
+    (group,) = json.loads(out)["groups"]
+    assert status == 0 and group["stop"] == "deadline" and group["steps"] == []
+    with pytest.raises(SystemExit):  # argparse's usage error, status 2
+        run(capfd, str(path), "--max-seconds", "0")
+    assert "not a positive number of seconds" in capfd.readouterr().err
