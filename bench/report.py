@@ -245,13 +245,17 @@ def load_section(result: LoadResult) -> str:
     """The load run: per size throughput and latency under load and alone, errors, the verdict."""
     plan = result.plan
     small_clusters = plan.clusters - plan.large_clusters
-    rows = [
-        _load_row(result, "small", plan.small, small_clusters),
-        _load_row(result, "large", plan.large, plan.large_clusters),
-    ]
+    rows = [_load_row(result, "small", plan.small, small_clusters)]
     small_p99 = percentile([s.seconds for s in result.loaded if s.size == "small"], 99)
-    large_p50 = percentile([s.seconds for s in result.loaded if s.size == "large"], 50)
-    held = "**yes**" if small_p99 >= large_p50 else "no"
+    held_line = f"- small requests p99 under load: {small_p99:.3f} s (no large clusters in this run)."
+    if plan.large_clusters:
+        rows.append(_load_row(result, "large", plan.large, plan.large_clusters))
+        large_p50 = percentile([s.seconds for s in result.loaded if s.size == "large"], 50)
+        held = "**yes**" if small_p99 >= large_p50 else "no"
+        held_line = (
+            f"- small requests held up by large ones: {held} (small p99 under load {small_p99:.3f} s, "
+            f"large p50 {large_p50:.3f} s)."
+        )
     errors = ", ".join(f"{status} x{n}" for status, n in sorted(result.errors().items())) or "none"
     lines = [
         table(LOAD_COLUMNS, rows),
@@ -260,8 +264,7 @@ def load_section(result: LoadResult) -> str:
         f"(all done after {result.elapsed:.1f} s); they alternate {' and '.join(LOAD_REQUESTS)} with "
         f"{' '.join(plan.params) or 'no parameters'}, gzip-compressed as the shim sends them.",
         f"- throughput: {len(result.loaded) / result.elapsed:.2f} requests/s in all; errors: {errors}.",
-        f"- small requests held up by large ones: {held} (small p99 under load {small_p99:.3f} s, "
-        f"large p50 {large_p50:.3f} s).",
+        held_line,
         "- `alone`: one client of that size, nothing else running; `in service`: body received to "
         "answer as the service recorded it (queue wait included); `engine`: time in the engine.",
         f"- service peak RSS (main process and engine workers, sum of VmHWM): "

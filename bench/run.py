@@ -52,15 +52,15 @@ def run_cases(cases: Sequence[Case], runner: SideBySide, workdir: Path) -> list[
     return results
 
 
-def run_bench(cases: Sequence[Case], plan: LoadPlan | None, limits: Limits, title: str) -> str:
-    """Run the cases and the load run against one fresh service; the report as Markdown."""
+def run_bench(cases: Sequence[Case], plans: Sequence[LoadPlan], limits: Limits, title: str) -> str:
+    """Run the cases and the load runs against one fresh service; the report as Markdown."""
     before = load_average()
     startup = [startup_seconds()]
     with tempfile.TemporaryDirectory(prefix="iallocd-bench-") as tmp:
         workdir = Path(tmp)
         with bench_service(workdir, limits.timeout) as service:
             results = run_cases(cases, SideBySide(service, limits), workdir)
-            load = run_load(service, plan) if plan is not None else None
+            loads = [run_load(service, plan) for plan in plans]
     startup.append(startup_seconds())
     facts = machine_facts()
     facts.append(("load average at start", before))
@@ -91,8 +91,10 @@ def run_bench(cases: Sequence[Case], plan: LoadPlan | None, limits: Limits, titl
     targets = targets_section(results, limits.timeout)
     if targets is not None:
         parts += ["", "## Targets", "", targets]
-    if load is not None:
-        parts += ["", "## Load: one service, many clusters", "", load_section(load)]
+    for load in loads:
+        plan = load.plan
+        mix = f"{plan.large_clusters} of them large" if plan.large_clusters else "all small"
+        parts += ["", f"## Load: one service, {plan.clusters} clusters ({mix})", "", load_section(load)]
     return "\n".join(parts) + "\n"
 
 
@@ -113,13 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.timeout or (75 if args.quick else 120), int(args.memory_limit * GIB) or None, max(1, args.repeat)
     )
     seconds = args.load_seconds or (10 if args.quick else 60)
-    plan = LoadPlan(seconds=seconds, alone_seconds=3 if args.quick else 10)
+    alone = 3 if args.quick else 10
+    # small only first (the service's peak memory is counted since its start), then with large ones
+    plans = [LoadPlan(seconds, alone, large_clusters=0), LoadPlan(seconds, alone)]
     # An installed package has its bytecode; a checkout may not (PYTHONDONTWRITEBYTECODE, or
     # sources changed since): compiling every module at each CLI start would be counted.
     compileall.compile_dir(APP, quiet=1)
     date = datetime.date.today().isoformat()
     cases = quick_matrix() if args.quick else full_matrix()
-    report = run_bench(cases, plan, limits, f"iallocd vs hail, {date} ({mode})")
+    report = run_bench(cases, plans, limits, f"iallocd vs hail, {date} ({mode})")
     print(report)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{date}-{mode}.md"

@@ -40,7 +40,7 @@ def test_run_bench_one_small_case_reports_every_column():
     case = Case(Shape(20, 1, "mixed"), "allocate drbd", capacity_checks=False)
     plan = LoadPlan(seconds=1, alone_seconds=0, clusters=2, large_clusters=1, large=Shape(40, 2, "drbd"))
 
-    report = run_bench([case], plan, Limits(timeout=10, address_space=8 * GIB), "smoke")
+    report = run_bench([case], [plan], Limits(timeout=10, address_space=8 * GIB), "smoke")
 
     cells = _row(report, CASE_COLUMNS)
     assert len(cells) == len(CASE_COLUMNS)
