@@ -13,7 +13,7 @@ def _result(plan: LoadPlan, sizes: list[str]) -> LoadResult:
 
 def test_small_only_run_has_one_row_and_no_held_up_verdict():
     text = load_section(_result(LoadPlan(1, 1, clusters=10, large_clusters=0), ["small"] * 100))
-    rows = [line for line in text.splitlines() if line.startswith("| small") or line.startswith("| large")]
+    rows = [line for line in text.splitlines() if line.startswith(("| small", "| large"))]
     assert len(rows) == 1 and rows[0].startswith("| small (20 nodes, 1 group) | 10 | 100 | 50.00 |")
     assert "no large clusters in this run" in text and "held up" not in text
 
