@@ -65,6 +65,9 @@ def ping(engine: Engine) -> None:
 
 def insert_for(session: Session, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT with ON CONFLICT clauses (both backends spell them the same way)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+    return dialect_insert(session.get_bind().dialect.name, model)
+
+
+def dialect_insert(dialect: str, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
+    """`insert_for` by the dialect's name."""
+    return postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)

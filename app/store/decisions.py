@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, undefer
 
+from app.store.db import dialect_insert
 from app.store.models import Base, ClusterState, Decision, DecisionInstance, utcnow
 from app.store.records import DecisionFacts
 
@@ -115,7 +116,7 @@ def _row(record: Base) -> dict[str, Any]:
 def _state_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
     """INSERT of a cluster's state, or UPDATE of the one stored unless that is newer: two answers
     for one cluster may finish out of order (built once: its parameters come with each call)."""
-    insert_ = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ClusterState)
+    insert_ = dialect_insert(dialect, ClusterState)
     columns = [c.key for c in ClusterState.__table__.c if c.key != "cluster_name"]
     return insert_.on_conflict_do_update(
         index_elements=[ClusterState.cluster_name],
