@@ -39,8 +39,8 @@ def _group(g: dict[str, Any]) -> dict[str, Any]:
 
 def plan_context(service: Service, plan: dict[str, Any] | None, note: str | None) -> dict[str, Any]:
     """What the balancing card draws (`plan`: the engine's body, or None while it is pending)."""
-    groups = [_group(g) for g in plan["groups"]] if plan is not None else []
-    return {"plan": groups if plan is not None else None, "plan_note": note, "budget": count_budget(service)}
+    groups = [_group(g) for g in plan["groups"]] if plan is not None else None
+    return {"plan": groups, "plan_note": note, "budget": count_budget(service)}
 
 
 async def planned(service: Service, name: str, kept: LastState) -> tuple[dict[str, Any] | None, str | None]:
