@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench.cases import Case, by_shape, full_matrix, quick_matrix
 from bench.load import LoadPlan, run_load
+from bench.queries import queries_section, time_queries
 from bench.report import (
     CASE_COLUMNS,
     CASE_NOTES,
@@ -35,6 +36,7 @@ from tests.support.hail import SKIP_REASON, hail_available
 RESULTS = Path(__file__).resolve().parent / "results"
 APP = Path(__file__).resolve().parents[1] / "app"
 GIB = 1024**3
+QUERY_NODES = 1000  # issue 17's operator queries: on a 1000-node state
 
 
 def run_cases(cases: Sequence[Case], runner: SideBySide, workdir: Path) -> list[CaseResult]:
@@ -52,6 +54,12 @@ def run_cases(cases: Sequence[Case], runner: SideBySide, workdir: Path) -> list[
     return results
 
 
+def _queried_cluster(cases: Sequence[Case]) -> str | None:
+    """The cluster the operator queries ask about: the largest drbd one of up to 1000 nodes."""
+    shapes = [c.shape for c in cases if c.shape.kind == "drbd" and c.shape.nodes <= QUERY_NODES]
+    return max(shapes, key=lambda s: s.nodes).name if shapes else None
+
+
 def run_bench(cases: Sequence[Case], plans: Sequence[LoadPlan], limits: Limits, title: str) -> str:
     """Run the cases and the load runs against one fresh service; the report as Markdown."""
     before = load_average()
@@ -60,6 +68,8 @@ def run_bench(cases: Sequence[Case], plans: Sequence[LoadPlan], limits: Limits, 
         workdir = Path(tmp)
         with bench_service(workdir, limits.timeout) as service:
             results = run_cases(cases, SideBySide(service, limits), workdir)
+            asked = _queried_cluster(cases)
+            queries = time_queries(service, asked) if asked else []
             loads = [run_load(service, plan) for plan in plans]
     startup.append(startup_seconds())
     facts = machine_facts()
@@ -91,6 +101,9 @@ def run_bench(cases: Sequence[Case], plans: Sequence[LoadPlan], limits: Limits, 
     targets = targets_section(results, limits.timeout)
     if targets is not None:
         parts += ["", "## Targets", "", targets]
+    if queries:
+        heading = f"## Operator queries on a kept state ({asked})"
+        parts += ["", heading, "", queries_section(queries, asked)]
     for load in loads:
         plan = load.plan
         mix = f"{plan.large_clusters} of them large" if plan.large_clusters else "all small"
