@@ -251,7 +251,7 @@ def test_load_config_no_file_but_url_in_environment_uses_it(tmp_path):
     ("text", "message"),
     [
         (None, "configuration {dir}/iallocd.conf not found"),
-        ("urls = http://a\n", "cannot read configuration {dir}/iallocd.conf: File contains no section"),
+        ("urls = http://a\n", "cannot read configuration {dir}/iallocd.conf: line 1: no [section] header"),
         ("[other]\nurls = http://a\n", "{dir}/iallocd.conf has no [iallocd] section"),
         ("[iallocd]\ntoken = t\n", "no service URL: set urls in {dir}/iallocd.conf"),
         ("[iallocd]\nurls = a.example:80\ntoken = t\n", "bad service URL 'a.example:80'"),
