@@ -9,13 +9,14 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import numpy as np
 import orjson
 
 from bench.cases import REQUESTS, Shape
-from bench.service import BenchService, service_peak_mib
+from bench.service import BenchService, bench_service, service_peak_mib
 from tests.support.gen import Doc
 
 LOAD_REQUESTS = ("allocate drbd", "relocate")  # what each cluster alternates between
@@ -141,6 +142,13 @@ def run_load(service: BenchService, plan: LoadPlan) -> LoadResult:
     result.service_peak_mib = service_peak_mib()
     result.timings = _timings(service, result.loaded)
     return result
+
+
+def load_on_own_service(workdir: Path, plan: LoadPlan, timeout: float) -> LoadResult:
+    """`run_load` on a service started for it in `workdir`: its peak RSS is this load's alone."""
+    workdir.mkdir()
+    with bench_service(workdir, timeout) as service:
+        return run_load(service, plan)
 
 
 def _timings(service: BenchService, samples: list[Sample]) -> dict[str, Timing]:

@@ -267,7 +267,7 @@ def load_section(result: LoadResult) -> str:
         held_line,
         "- `alone`: one client of that size, nothing else running; `in service`: body received to "
         "answer as the service recorded it (queue wait included); `engine`: time in the engine.",
-        f"- service peak RSS (main process and engine workers, sum of VmHWM): "
-        f"{result.service_peak_mib:.0f} MB.",
+        "- service peak RSS (a service started for this run: main process, fork server and engine "
+        f"workers, sum of VmHWM): {result.service_peak_mib:.0f} MB.",
     ]
     return "\n".join(lines)

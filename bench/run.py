@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.cases import Case, by_shape, full_matrix, quick_matrix
-from bench.load import LoadPlan, run_load
+from bench.load import LoadPlan, load_on_own_service
 from bench.queries import queries_section, time_queries
 from bench.report import (
     CASE_COLUMNS,
@@ -61,7 +61,8 @@ def _queried_cluster(cases: Sequence[Case]) -> str | None:
 
 
 def run_bench(cases: Sequence[Case], plans: Sequence[LoadPlan], limits: Limits, title: str) -> str:
-    """Run the cases and the load runs against one fresh service; the report as Markdown."""
+    """Run the cases against one fresh service and each load run against one of its own (its
+    peak memory is then the load's, not the 2000-node cases'); the report as Markdown."""
     before = load_average()
     startup = [startup_seconds()]
     with tempfile.TemporaryDirectory(prefix="iallocd-bench-") as tmp:
@@ -70,7 +71,9 @@ def run_bench(cases: Sequence[Case], plans: Sequence[LoadPlan], limits: Limits, 
             results = run_cases(cases, SideBySide(service, limits), workdir)
             asked = _queried_cluster(cases)
             queries = time_queries(service, asked) if asked else []
-            loads = [run_load(service, plan) for plan in plans]
+        loads = [
+            load_on_own_service(workdir / f"load-{k}", plan, limits.timeout) for k, plan in enumerate(plans)
+        ]
     startup.append(startup_seconds())
     facts = machine_facts()
     facts.append(("load average at start", before))
@@ -129,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     seconds = args.load_seconds or (10 if args.quick else 60)
     alone = 3 if args.quick else 10
-    # small only first (the service's peak memory is counted since its start), then with large ones
+    # small only first, then with large ones
     plans = [LoadPlan(seconds, alone, large_clusters=0), LoadPlan(seconds, alone)]
     # An installed package has its bytecode; a checkout may not (PYTHONDONTWRITEBYTECODE, or
     # sources changed since): compiling every module at each CLI start would be counted.

@@ -230,7 +230,6 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     # Not `cluster` itself: a SpecList referring to its cluster would be a reference cycle,
     # keeping the whole JSON document alive until the cyclic collector runs.
     excl, desired = cluster.excl_prefixes, cluster.desired_prefixes
-    specs = SpecList(lambda i: _spec(names[i], raw[i], excl, desired), len(raw))
     # one pass over the instances' objects (each read once, while in the CPU's cache), then a
     # column per field
     default_use = INSTANCE_DEFAULTS["spindle_use"]
@@ -254,6 +253,10 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     local = np.array(list(map(LOCAL_TEMPLATES.__contains__, templates)), dtype=bool)
     use = np.array(uses, dtype=np.float64)
     vcpus = np.array(cpus, dtype=np.int64)
+    drbd = np.array([t == "drbd" for t in templates], dtype=bool)
+    specs = SpecList(
+        lambda i: _spec(names[i], raw[i], excl, desired), len(raw), drbd, np.where(state == RUNNING, mem, 0)
+    )
     has_sec = snode != NO_NODE
     sec = snode[has_sec]
 

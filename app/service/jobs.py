@@ -34,7 +34,7 @@ from app.protocol.errors import InputError, ParameterError
 from app.protocol.request import AllocateRequest, DiskTemplate
 from app.service.answer import AnswerFn, Outcome, WrongCluster
 from app.service.balance import Changes, plan_document
-from app.service.memory import release_memory
+from app.service.memory import TRIM_AFTER, release_memory
 from app.service.params import engine_options
 from app.service.states import state_of
 from app.service.upload import BodyError, Document, Upload
@@ -48,15 +48,18 @@ class Afterwards(list[object]):
     The pool's worker loop (concurrent.futures) drops a call's arguments only after sending its
     result, so the run answers first, then frees its document (5-50 ms for tens of thousands of
     JSON objects), turns the cyclic collector back on (which would otherwise scan every object
-    of it first) and gives the heap back to the system. The caller's copy is never armed."""
+    of it first) and, after a large document, gives the heap back to the system. The caller's
+    copy is never armed."""
 
     armed = False
+    trim = False
 
     def __del__(self) -> None:
         if self.armed:
             self.clear()
             gc.enable()
-            release_memory()
+            if self.trim:
+                release_memory()
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ def execute(
     document while it is parsed, and again once it is answered."""
     gc.disable()
     after.armed = True
+    after.trim = job.size >= TRIM_AFTER
     try:
         if seconds is not None:
             signal.signal(signal.SIGALRM, _overtime)

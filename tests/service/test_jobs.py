@@ -99,6 +99,7 @@ def test_decide_gzip_bomb_rejected_with_status_and_no_location():
 def test_decide_leaves_the_document_to_afterwards(monkeypatch):
     trimmed: list[bool] = []
     monkeypatch.setattr(jobs, "release_memory", lambda: trimmed.append(True))
+    monkeypatch.setattr(jobs, "TRIM_AFTER", 0)  # every document counts as large
     after = Afterwards()
     result = execute(DecideJob(fake_answer, Upload(document("c1"), False, LIMIT), "c1", [], [], 0), after)
     assert isinstance(result, Decided)
@@ -109,6 +110,19 @@ def test_decide_leaves_the_document_to_afterwards(monkeypatch):
     del result
     Afterwards()  # an empty one (the caller's copy) frees and trims nothing
     assert trimmed == [True]
+
+
+def test_decide_trims_the_heap_only_after_a_large_document(monkeypatch):
+    trimmed: list[int] = []
+    monkeypatch.setattr(jobs, "release_memory", lambda: trimmed.append(1))
+    data = document("c1")
+    job = DecideJob(fake_answer, Upload(data, False, LIMIT), "c1", [], [], 0)
+    for limit in (len(data) + 1, len(data)):  # just under the size to trim after, then at it
+        monkeypatch.setattr(jobs, "TRIM_AFTER", limit)
+        after = Afterwards()
+        assert isinstance(execute(job, after), Decided)
+        del after
+    assert trimmed == [1]
 
 
 def test_decide_document_of_another_cluster_refused_before_the_engine_runs():

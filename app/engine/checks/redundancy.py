@@ -68,7 +68,7 @@ def _placed_on(c: Cluster, node_list: IntArray) -> BoolArray:
 
 
 def _is_drbd(c: Cluster) -> BoolArray:
-    return np.array([s.template == "drbd" for s in c.instances.specs], dtype=bool)
+    return c.instances.specs.drbd
 
 
 def _drbd_on(c: Cluster, node_list: IntArray) -> IntArray:
@@ -107,9 +107,10 @@ def _drbd_failing(c: Cluster, idx: IntArray) -> set[int]:
     insts = c.instances
     src = insts.pnode[idx]
     dst = insts.snode[idx]
-    specs = [insts.specs[i] for i in idx]
-    mem = np.array([s.memory if s.uses_mem else 0 for s in specs], dtype=np.int64)
-    unknown = np.array([s.disk_spindles is None for s in specs], dtype=bool)
+    mem = insts.specs.running_mem[idx]
+    unknown = np.zeros(len(idx), dtype=bool)  # spindles unknown: read (and specs made) only where
+    for k in np.flatnonzero(n.excl[src] | n.excl[dst]).tolist():  # exclusive storage needs them
+        unknown[k] = insts.specs[int(idx[k])].disk_spindles is None
     key = src * len(n) + dst
     _, inv = np.unique(key, return_inverse=True)
     need = np.bincount(inv, weights=mem).astype(np.int64)[inv]

@@ -124,6 +124,14 @@ def test_redundancy_stopped_drbd_instance_needs_no_memory():
     assert _both(c) == (True, True)
 
 
+@pytest.mark.parametrize(("spindles", "expected"), [(1, True), (None, False)])
+def test_redundancy_drbd_failover_on_exclusive_storage_needs_known_spindles(spindles, expected):
+    # with exclusive storage a failover needs the disks' spindles; without them it fails
+    nodes = {name: d.node(exclusive=True) for name in "abc"}
+    c = d.cluster_of(d.document(nodes, {"i1": d.instance(["a", "b"], memory=1024, spindles=spindles)}))
+    assert _both(c) == (expected, expected)
+
+
 def test_redundancy_plain_instance_not_recreatable_fails():
     # 12000 MiB plain on a: b and c have 8000 each
     c = _three((16384, 8000, 8000), p=d.instance(["a"], memory=12000))
