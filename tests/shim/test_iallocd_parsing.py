@@ -175,3 +175,20 @@ def test_the_shim_imports_only_modules_built_into_the_interpreter():
         ["/usr/bin/python3", "-I", "-S", "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert set(read) <= {"__future__", "_json"}, read
+
+
+def test_connecting_by_name_reads_no_module_from_disk():
+    """A str host would go through the idna codec, which imports re and stringprep (5 ms)."""
+    code = (
+        "import sys, _socket; ns = {'__name__': 'iallocd'}; "
+        f"exec(compile(open({str(SHIM)!r}).read(), 'iallocd', 'exec'), ns); "
+        "server = _socket.socket(); server.bind(('127.0.0.1', 0)); server.listen(); "
+        "before = set(sys.modules); "
+        "ns['connection']('localhost', server.getsockname()[1], 5.0).close(); "
+        "new = [sys.modules[name] for name in set(sys.modules) - before]; "
+        "print(' '.join(m.__name__ for m in new if m.__spec__.origin not in ('built-in', 'frozen')))"
+    )
+    read = subprocess.run(
+        ["/usr/bin/python3", "-I", "-S", "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert read == []
