@@ -161,34 +161,33 @@ def test_connection_tries_each_address_of_the_host():
         shim.connection("127.0.0.1", port, 5.0)  # closed now: refused
 
 
+def _read_from_disk(setup: str, measured: str) -> list[str]:
+    """The modules read from disk (not built in, not frozen) while `measured` runs, in the Python
+    Ganeti runs the shim with, after the shim is loaded as `ns` and `setup` has run."""
+    code = (
+        "import sys, _socket; ns = {'__name__': 'iallocd'}; "
+        f"{setup}; before = set(sys.modules); {measured}; "
+        "new = [sys.modules[name] for name in set(sys.modules) - before]; "
+        "print(' '.join(m.__name__ for m in new if m.__spec__.origin not in ('built-in', 'frozen')))"
+    )
+    return subprocess.run(
+        ["/usr/bin/python3", "-I", "-S", "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
+_LOAD_SHIM = f"exec(compile(open({str(SHIM)!r}).read(), 'iallocd', 'exec'), ns)"
+
+
 def test_the_shim_imports_only_modules_built_into_the_interpreter():
     """Its start-up is the interpreter's: each module read from disk (not built in, not frozen)
     costs at every call, most of them ms; __future__ (annotations on 3.7) and _json (a small C
     extension on Debian) cost a tenth each."""
-    code = (
-        "import sys; before = set(sys.modules); "
-        f"exec(compile(open({str(SHIM)!r}).read(), 'iallocd', 'exec'), {{'__name__': 'iallocd'}}); "
-        "new = [sys.modules[name] for name in set(sys.modules) - before]; "
-        "print(' '.join(m.__name__ for m in new if m.__spec__.origin not in ('built-in', 'frozen')))"
-    )
-    read = subprocess.run(
-        ["/usr/bin/python3", "-I", "-S", "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split()
+    read = _read_from_disk("pass", _LOAD_SHIM)
     assert set(read) <= {"__future__", "_json"}, read
 
 
 def test_connecting_by_name_reads_no_module_from_disk():
     """A str host would go through the idna codec, which imports re and stringprep (5 ms)."""
-    code = (
-        "import sys, _socket; ns = {'__name__': 'iallocd'}; "
-        f"exec(compile(open({str(SHIM)!r}).read(), 'iallocd', 'exec'), ns); "
-        "server = _socket.socket(); server.bind(('127.0.0.1', 0)); server.listen(); "
-        "before = set(sys.modules); "
-        "ns['connection']('localhost', server.getsockname()[1], 5.0).close(); "
-        "new = [sys.modules[name] for name in set(sys.modules) - before]; "
-        "print(' '.join(m.__name__ for m in new if m.__spec__.origin not in ('built-in', 'frozen')))"
-    )
-    read = subprocess.run(
-        ["/usr/bin/python3", "-I", "-S", "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split()
+    setup = f"{_LOAD_SHIM}; server = _socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()"
+    read = _read_from_disk(setup, "ns['connection']('localhost', server.getsockname()[1], 5.0).close()")
     assert read == []

@@ -108,8 +108,9 @@ def _drbd_failing(c: Cluster, idx: IntArray) -> set[int]:
     src = insts.pnode[idx]
     dst = insts.snode[idx]
     mem = insts.specs.running_mem[idx]
-    unknown = np.zeros(len(idx), dtype=bool)  # spindles unknown: read (and specs made) only where
-    for k in np.flatnonzero(n.excl[src] | n.excl[dst]).tolist():  # exclusive storage needs them
+    # Spindles unknown: only exclusive storage needs them, so only there are specs made to read them.
+    unknown = np.zeros(len(idx), dtype=bool)
+    for k in np.flatnonzero(n.excl[src] | n.excl[dst]).tolist():
         unknown[k] = insts.specs[int(idx[k])].disk_spindles is None
     key = src * len(n) + dst
     _, inv = np.unique(key, return_inverse=True)
