@@ -25,7 +25,8 @@ from app.cluster.model import (
     Nodes,
     SpecList,
 )
-from app.protocol.document import INSTANCE_DEFAULTS, NODE_DEFAULTS, ClusterDocument, JsonObject
+from app.protocol.document import NODE_DEFAULTS, ClusterDocument, JsonObject
+from app.protocol.fast import RawInstance
 from app.protocol.request import AllocateRequest, MultiAllocateEntry
 
 EXCL_PREFIX = "htools:iextags:"
@@ -54,25 +55,9 @@ def _allowed_migrations(cluster_tags: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def request_spec(req: AllocateRequest | MultiAllocateEntry, cluster: Cluster) -> InstanceSpec:
-    """The engine instance of a requested one, read from its protocol model (a request has
-    no admin state: it is up, as hail takes it)."""
-    spindles = [d.spindles for d in req.disks]
-    excl_tags, desired_loc = _tag_fields(req.tags, cluster.excl_prefixes, cluster.desired_prefixes)
-    return InstanceSpec(
-        req.name,
-        req.memory,
-        req.vcpus,
-        req.disk_space_total,
-        req.disk_template,
-        req.spindle_use,
-        tuple(d.size for d in req.disks),
-        None if None in spindles else sum(s for s in spindles if s is not None),
-        RUNNING,
-        excl_tags,
-        desired_loc,
-        frozenset(n.network for n in req.nics if n.network) if req.nics else _NONE,
-        tuple(req.tags),
-    )
+    """The engine instance of a requested one (a request has no admin state: it is up, as
+    hail takes it)."""
+    return _spec(req.name, req, RUNNING, cluster.excl_prefixes, cluster.desired_prefixes)
 
 
 def _tag_fields(
@@ -85,33 +70,30 @@ def _tag_fields(
     )
 
 
-def _spec(name: str, inst: JsonObject, excl: Sequence[str], desired: Sequence[str]) -> InstanceSpec:
-    """An existing instance's engine instance, from its JSON object (the loader's fast path)."""
-    disks = inst.get("disks") or ()
-    disk_spindles: int | None = 0
-    for d in disks:
-        spindles = d.get("spindles")
-        if spindles is None:
-            disk_spindles = None
-            break
-        disk_spindles += int(spindles)  # type: ignore[operator]
-    tags = inst.get("tags") or ()
-    nics = inst.get("nics") or ()
-    excl_tags, desired_loc = _tag_fields(tags, excl, desired)
+def _spec(
+    name: str,
+    inst: AllocateRequest | MultiAllocateEntry | RawInstance,
+    run_state: int,
+    excl: Sequence[str],
+    desired: Sequence[str],
+) -> InstanceSpec:
+    """The engine instance of a requested or an existing one."""
+    spindles = [d.spindles for d in inst.disks]
+    excl_tags, desired_loc = _tag_fields(inst.tags, excl, desired)
     return InstanceSpec(
         name,
-        int(inst["memory"]),
-        int(inst["vcpus"]),
-        int(inst["disk_space_total"]),
-        inst["disk_template"],
-        int(inst.get("spindle_use", INSTANCE_DEFAULTS["spindle_use"])),
-        tuple(int(d["size"]) for d in disks),
-        disk_spindles,
-        RUN_STATE.get(inst.get("admin_state", "up"), RUNNING),  # hail: unknown means up
+        inst.memory,
+        inst.vcpus,
+        inst.disk_space_total,
+        inst.disk_template,
+        inst.spindle_use,
+        tuple(d.size for d in inst.disks),
+        None if None in spindles else sum(s for s in spindles if s is not None),
+        run_state,
         excl_tags,
         desired_loc,
-        frozenset(n["network"] for n in nics if n.get("network")) if nics else _NONE,
-        tuple(tags),
+        frozenset(n.network for n in inst.nics if n.network) if inst.nics else _NONE,
+        tuple(inst.tags),
     )
 
 
@@ -221,8 +203,8 @@ def build_cluster(doc: ClusterDocument, static_kvm_node_memory: int) -> Cluster:
 
 def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     """Place existing instances (hail's setPri/setSec, buildPeers and updateMissing). The
-    figures every instance contributes are read straight from the JSON; its InstanceSpec is
-    made only if something needs it."""
+    figures every instance contributes are read in one pass over the decoded instances; its
+    InstanceSpec is made only if something needs it."""
     nodes = cluster.nodes
     index = cluster.node_index
     names = list(doc.instances)
@@ -230,20 +212,9 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     # Not `cluster` itself: a SpecList referring to its cluster would be a reference cycle,
     # keeping the whole JSON document alive until the cyclic collector runs.
     excl, desired = cluster.excl_prefixes, cluster.desired_prefixes
-    # one pass over the instances' objects (each read once, while in the CPU's cache), then a
-    # column per field
-    default_use = INSTANCE_DEFAULTS["spindle_use"]
-    rows = [
-        (
-            x["nodes"],
-            x["memory"],
-            x.get("admin_state", "up"),
-            x["disk_template"],
-            x.get("spindle_use", default_use),
-            x["vcpus"],
-        )
-        for x in raw
-    ]
+    # one pass over the instances (each read once, while in the CPU's cache), then a column
+    # per field
+    rows = [(x.nodes, x.memory, x.admin_state, x.disk_template, x.spindle_use, x.vcpus) for x in raw]
     where, mems, states, templates, uses, cpus = zip(*rows, strict=True) if rows else ((),) * 6
     pnode = np.array([index[w[0]] for w in where], dtype=np.int64)
     snode = np.array([index[w[1]] if len(w) > 1 else NO_NODE for w in where], dtype=np.int64)
@@ -255,7 +226,10 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     vcpus = np.array(cpus, dtype=np.int64)
     drbd = np.array([t == "drbd" for t in templates], dtype=bool)
     specs = SpecList(
-        lambda i: _spec(names[i], raw[i], excl, desired), len(raw), drbd, np.where(state == RUNNING, mem, 0)
+        lambda i: _spec(names[i], raw[i], int(state[i]), excl, desired),
+        len(raw),
+        drbd,
+        np.where(state == RUNNING, mem, 0),
     )
     has_sec = snode != NO_NODE
     sec = snode[has_sec]
@@ -277,7 +251,7 @@ def _load_instances(cluster: Cluster, doc: ClusterDocument) -> None:
     # location scores and exclusion or desired-location tags: only the instances with any
     todo = set(np.flatnonzero(loc_scores).tolist())
     if cluster.excl_prefixes or cluster.desired_prefixes:
-        todo.update(i for i, inst in enumerate(raw) if inst.get("tags"))
+        todo.update(i for i, inst in enumerate(raw) if inst.tags)
     for i in sorted(todo):
         spec, p = specs[i], int(pnode[i])
         if spec.desired_loc or loc_scores[i]:

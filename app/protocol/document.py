@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.protocol.request import Envelope, Instance, Node, NodeGroup, Request
+from app.protocol.fast import RawInstance
+from app.protocol.request import Envelope, Node, NodeGroup, Request
 
 JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class ClusterDocument:
-    """A valid iallocator input. Nodes and instances stay the JSON objects Ganeti sent
-    (validated, in input order): reading them needs `node_value` / `instance_value`,
-    which supply the protocol's defaults for keys Ganeti left out."""
+    """A valid iallocator input, in input order. Nodes stay the JSON objects Ganeti sent
+    (validated: reading a key Ganeti may leave out needs its default, `NODE_DEFAULTS`);
+    instances are read with their defaults filled in (`fast.RawInstance`)."""
 
     request: Request
     cluster_name: str
@@ -22,11 +23,11 @@ class ClusterDocument:
     enabled_hypervisors: list[str]
     nodegroups: dict[str, NodeGroup]
     nodes: dict[str, JsonObject]
-    instances: dict[str, JsonObject]
+    instances: dict[str, RawInstance]
 
     @classmethod
     def from_parts(
-        cls, envelope: Envelope, nodes: dict[str, JsonObject], instances: dict[str, JsonObject]
+        cls, envelope: Envelope, nodes: dict[str, JsonObject], instances: dict[str, RawInstance]
     ) -> ClusterDocument:
         return cls(
             envelope.request,
@@ -39,9 +40,4 @@ class ClusterDocument:
         )
 
 
-def _defaults(model: type[Node] | type[Instance]) -> dict[str, Any]:
-    return {name: f.default for name, f in model.model_fields.items() if not f.is_required()}
-
-
-NODE_DEFAULTS = _defaults(Node)
-INSTANCE_DEFAULTS = _defaults(Instance)
+NODE_DEFAULTS = {name: f.default for name, f in Node.model_fields.items() if not f.is_required()}

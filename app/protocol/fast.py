@@ -1,32 +1,100 @@
-"""A fast pre-check of the bulk of a document: nodes and instances.
+"""The fast path of parsing: the bulk of a document (nodes and instances) without pydantic.
 
 A real cluster sends tens of thousands of instances; building a pydantic object for each one
-costs more than the whole allocation. These checks accept exactly the nodes and instances the
-models in `request.py` accept (a test holds them to that) and keep them as the plain JSON
-objects they are. Anything they do not accept goes through the models, which remain the one
-authority on what is valid and say precisely what is wrong.
+costs more than the whole allocation, and so did checking each JSON object in Python. msgspec
+reads the document in one pass, checking every instance against `RawInstance` in C as it goes
+(a 1000-node document: 30 ms, where parsing it to dicts alone took 60). Nodes (a few per
+thousand instances) stay JSON objects, checked by `node_ok`.
+
+These checks accept exactly the nodes and instances the models in `request.py` accept, with
+the same values (a test holds them to that); anything they do not accept, a float where an
+integer is expected included, goes through the models, which remain the one authority on what
+is valid and say precisely what is wrong.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Annotated, Any
 
-from app.protocol.request import INT_MAX, INT_MIN, LIVE_NODE_FIELDS, DiskTemplate, NicMode
+import msgspec
+from msgspec import UNSET, Meta, Struct
 
-_TEMPLATES = frozenset(get_args(DiskTemplate))
-_NIC_MODES = frozenset(get_args(NicMode))
-_NODE_INTS = (
-    "reserved_memory",
-    "free_memory",
-    "free_disk",
-    "reserved_cpus",
-    "free_spindles",
-    "total_spindles",
+from app.protocol.request import INT_MAX, INT_MIN, LIVE_NODE_FIELDS, DiskTemplate, Envelope, NicMode
+
+Int = Annotated[int, Meta(ge=INT_MIN, le=INT_MAX)]
+
+
+# gc=False: instances hold no reference cycles, so the cyclic collector need not track them.
+class RawDisk(Struct, gc=False):
+    size: Int
+    spindles: Int | None = None
+    mode: str | None = None
+
+
+class RawNic(Struct, gc=False):
+    mac: str | None = None
+    ip: str | None = None
+    mode: NicMode | None = None
+    link: str | None = None
+    bridge: str | None = None
+    network: str | None = None
+
+
+class RawInstance(Struct, gc=False):
+    """An existing instance as the document has it, defaults filled in as the models fill them."""
+
+    disk_space_total: Int
+    memory: Int
+    vcpus: Int
+    disk_template: DiskTemplate
+    nodes: Annotated[list[str], Meta(min_length=1)]
+    disks: list[RawDisk] = []
+    tags: list[str] = []
+    spindle_use: Int = 1
+    nics: list[RawNic] = []
+    # The models read a missing or unknown state as "up"; the engine does too (RUN_STATE).
+    admin_state: str = "up"
+    forthcoming: bool = False
+
+
+_ENVELOPE = tuple(f.alias or name for name, f in Envelope.model_fields.items())
+_Document = msgspec.defstruct(
+    "_Document",
+    [
+        ("nodes", dict[str, dict[str, Any]]),
+        ("instances", dict[str, RawInstance], {}),
+        *((key, Any, UNSET) for key in _ENVELOPE),
+    ],
+    gc=False,
 )
-_NODE_FLOATS = ("total_memory", "total_disk", "total_cpus")
-_NIC_TEXT = ("mac", "ip", "link", "bridge", "network")
+_DECODER = msgspec.json.Decoder(_Document)
+
+
+class Bulk(Struct, gc=False):
+    """A document the fast path read: the envelope still as JSON (for the models), the bulk
+    decoded."""
+
+    envelope: dict[str, Any]
+    nodes: dict[str, dict[str, Any]]
+    instances: dict[str, RawInstance]
+
+
+def decode(data: bytes | str) -> Bulk | None:
+    """The document, if it is valid JSON of the shape `_Document` reads (None: let the models
+    say what is wrong)."""
+    try:
+        doc: Any = _DECODER.decode(data)  # a `_Document`, whose type mypy cannot see
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    envelope = {key: value for key in _ENVELOPE if (value := getattr(doc, key)) is not UNSET}
+    return Bulk(envelope, doc.nodes, doc.instances)
+
+
+def raw_instances(instances: Mapping[str, Any]) -> dict[str, RawInstance]:
+    """Instances the models validated (dumped), as the fast path reads them."""
+    return msgspec.convert(instances, dict[str, RawInstance])
 
 
 def _int(v: object) -> bool:
@@ -39,23 +107,26 @@ def _float(v: object) -> bool:
     return (type(v) is int or (type(v) is float and math.isfinite(v))) and INT_MIN <= v <= INT_MAX
 
 
-def _strings(v: object) -> bool:
-    if type(v) is not list:
-        return False
-    for x in v:
-        if type(x) is not str:
-            return False
-    return True
+_NODE_INTS = (
+    "reserved_memory",
+    "free_memory",
+    "free_disk",
+    "reserved_cpus",
+    "free_spindles",
+    "total_spindles",
+)
+_NODE_FLOATS = ("total_memory", "total_disk", "total_cpus")
 
 
-def node_ok(node: object, groups: Mapping[str, Any]) -> bool:
-    if type(node) is not dict:
-        return False
+def node_ok(node: dict[str, Any], groups: Mapping[str, Any]) -> bool:
     get = node.get
     offline, drained, vm_capable = get("offline"), get("drained"), get("vm_capable", True)
     if type(offline) is not bool or type(drained) is not bool or type(vm_capable) is not bool:
         return False
-    if type(get("group")) is not str or get("group") not in groups or not _strings(get("tags", [])):
+    tags = get("tags", [])
+    if type(tags) is not list or not all(type(t) is str for t in tags):
+        return False
+    if type(get("group")) is not str or get("group") not in groups:
         return False
     nd = get("ndparams", {})
     if type(nd) is not dict or type(nd.get("exclusive_storage", False)) is not bool:
@@ -67,60 +138,13 @@ def node_ok(node: object, groups: Mapping[str, Any]) -> bool:
     return offline or not vm_capable or all(k in node for k in LIVE_NODE_FIELDS)
 
 
-def _disks_ok(disks: object) -> bool:
-    if type(disks) is not list:
+def bulk_ok(bulk: Bulk, groups: Mapping[str, Any]) -> bool:
+    """The nodes are valid, and the instances are on nodes that exist (their own fields were
+    checked as they were decoded)."""
+    nodes = bulk.nodes
+    if not all(node_ok(n, groups) for n in nodes.values()):
         return False
-    for d in disks:
-        if type(d) is not dict or not _int(d.get("size")):
-            return False
-        spindles, mode = d.get("spindles"), d.get("mode")
-        if (spindles is not None and not _int(spindles)) or (mode is not None and type(mode) is not str):
-            return False
-    return True
-
-
-def _nics_ok(nics: object) -> bool:
-    if type(nics) is not list:
-        return False
-    for n in nics:
-        if type(n) is not dict:
-            return False
-        for k in _NIC_TEXT:
-            v = n.get(k)
-            if v is not None and type(v) is not str:
-                return False
-        mode = n.get("mode")
-        if mode is not None and (type(mode) is not str or mode not in _NIC_MODES):
-            return False
-    return True
-
-
-def instance_ok(inst: object, nodes: Mapping[str, Any]) -> bool:
-    if type(inst) is not dict:
-        return False
-    get = inst.get
-    if not (_int(get("disk_space_total")) and _int(get("memory")) and _int(get("vcpus"))):
-        return False
-    template = get("disk_template")
-    if type(template) is not str or template not in _TEMPLATES or not _int(get("spindle_use", 1)):
-        return False
-    if not _disks_ok(get("disks", [])) or not _nics_ok(get("nics", [])):
-        return False
-    where = get("nodes")
-    if not _strings(get("tags", [])) or type(get("forthcoming", False)) is not bool:
-        return False
-    if type(get("admin_state", "up")) is not str:  # the models read it as "up"
-        return False
-    if type(where) is not list or not where or not _strings(where) or where[0] not in nodes:
-        return False
-    return len(where) < 2 or where[1] in nodes
-
-
-def bulk_ok(raw: Mapping[str, Any], groups: Mapping[str, Any]) -> bool:
-    """The document's nodes and instances are valid (and reference what exists)."""
-    nodes, instances = raw.get("nodes"), raw.get("instances", {})
-    if type(nodes) is not dict or type(instances) is not dict:
-        return False
-    return all(node_ok(n, groups) for n in nodes.values()) and all(
-        instance_ok(i, nodes) for i in instances.values()
+    # Only the primary and the secondary are looked up, as the models do (hail ignores the rest).
+    return all(
+        i.nodes[0] in nodes and (len(i.nodes) < 2 or i.nodes[1] in nodes) for i in bulk.instances.values()
     )

@@ -10,12 +10,11 @@ import json
 import re
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from app.protocol.document import ClusterDocument
 from app.protocol.errors import DocumentError
-from app.protocol.fast import bulk_ok
+from app.protocol.fast import bulk_ok, decode, raw_instances
 from app.protocol.request import (
     INT_MAX,
     INT_MIN,
@@ -45,36 +44,30 @@ _GOT_LIMIT = 60
 def parse_document(data: bytes | str) -> ClusterDocument:
     """Parse and validate one iallocator input document.
 
-    The small parts go through the pydantic models, the bulk through `fast.bulk_ok`; any
-    doubt sends the whole document through the models, which name every problem.
+    The small parts go through the pydantic models, the bulk through `fast`; any doubt sends
+    the whole document through the models, which name every problem.
     Raises DocumentError (with `errors`, every problem as a (path, reason) pair) on bad input."""
     if not data or data.isspace():
         raise DocumentError(DOCUMENT, "empty input")
-    try:
-        raw: Any = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        raw = None  # pydantic's own JSON parser below says where and why (or reads Infinity)
-    if type(raw) is dict:
+    bulk = decode(data)
+    if bulk is not None:
         try:
-            envelope = Envelope.model_validate(raw)
+            envelope = Envelope.model_validate(bulk.envelope)
         except ValidationError:
             pass
         else:
-            if bulk_ok(raw, envelope.nodegroups):
-                nodes, instances = raw["nodes"], raw.get("instances", {})
-                if not request_references(envelope.request, instances, nodes):
-                    return ClusterDocument.from_parts(envelope, nodes, instances)
+            if bulk_ok(bulk, envelope.nodegroups) and not request_references(
+                envelope.request, bulk.instances, bulk.nodes
+            ):
+                return ClusterDocument.from_parts(envelope, bulk.nodes, bulk.instances)
     try:
-        if raw is None:
-            full = InputDocument.model_validate_json(data)
-        else:
-            full = InputDocument.model_validate(raw)
+        full = InputDocument.model_validate_json(data)
     except ValidationError as exc:
         errors = [_describe(e) for e in exc.errors(include_url=False)]
         raise DocumentError(*errors[0], errors=errors) from exc
     # Valid, though the fast checks doubted it: continue with what the models read.
     dumped = full.model_dump(include={"nodes", "instances"})
-    return ClusterDocument.from_parts(full, dumped["nodes"], dumped["instances"])
+    return ClusterDocument.from_parts(full, dumped["nodes"], raw_instances(dumped["instances"]))
 
 
 def _describe(error: Any) -> tuple[str, str]:
