@@ -40,15 +40,17 @@ class RedundancyCheck:
         self.last_failed: int | None = None
         drbd = _drbd_on(c, node_list)
         self.failing = _drbd_failing(c, drbd)
-        self.fail_onto: dict[int, set[int]] = {}
-        for i in drbd:
-            self.fail_onto.setdefault(int(c.instances.snode[i]), set()).add(int(c.instances.pnode[i]))
+        self._secondary, self._primary = c.instances.snode[drbd], c.instances.pnode[drbd]
+
+    def _failing_onto(self, node: int) -> set[int]:
+        """The primaries of the list's DRBD instances whose secondary is `node`."""
+        return set(self._primary[self._secondary == node].tolist())
 
     def redundant_with(self, inst: InstanceSpec, primary: int, secondary: int = NO_NODE) -> bool:
-        touched = {primary, secondary} | self.fail_onto.get(primary, set())
-        touched |= self.fail_onto.get(secondary, set())
-        if self.failing - touched:
-            return False
+        if self.failing:  # asked only then: one search may check few of its candidates
+            touched = {primary, secondary} | self._failing_onto(primary) | self._failing_onto(secondary)
+            if self.failing - touched:
+                return False
         c = self.base.copy()
         k = place_instance(c, inst, primary, secondary)
         if self.moving and inst.template == "drbd":
