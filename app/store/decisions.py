@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -67,42 +67,48 @@ def record_outcome(
     document is kept (with the decision and as the state capacity counts on) only if
     `keep_document`; the decision keeps the state's summary, for the history."""
     now = utcnow()
-    own = asdict(facts)
-    names = own.pop("instances")
+    decision = vars(facts) | vars(context)  # shallow: these rows are written, never changed
+    names = decision.pop("instances")
     document = context.document if keep_document else None
-    decision = Decision(
-        **own,
-        **asdict(context) | {"document": document},
-        id=uuid.uuid4().hex,
-        created=now,
-        summary=new.summary,
-        instances=[DecisionInstance(position=i, name=name) for i, name in enumerate(names)],
-    )
-    state = ClusterState(
-        cluster_name=context.cluster,
-        updated=now,
-        decision_id=decision.id,
-        summary=new.summary,
-        score_before=facts.score_before,
-        score_after=facts.score_after,
-        document=document,
-        placements=new.placements,
-    )
-    record_decision(decision, state, session=session)
-    return decision.id
+    decision_id = uuid.uuid4().hex
+    decision |= {"id": decision_id, "created": now, "summary": new.summary, "document": document}
+    state = {
+        "cluster_name": context.cluster,
+        "updated": now,
+        "decision_id": decision_id,
+        "summary": new.summary,
+        "score_before": facts.score_before,
+        "score_after": facts.score_after,
+        "document": document,
+        "placements": new.placements,
+    }
+    _insert(decision, [{"position": i, "name": name} for i, name in enumerate(names)], state, session=session)
+    return decision_id
 
 
 def record_decision(decision: Decision, state: ClusterState | None, *, session: Session) -> None:
-    """Store a decision and, in the same transaction, its cluster's last known state. Plain
-    INSERTs on the session's connection: the ORM's unit of work cost most of a small request's
-    time in the store."""
+    """Store a decision made as ORM records and, in the same transaction, its cluster's last
+    known state."""
+    instances = [_row(i) for i in decision.instances]
+    _insert(_row(decision), instances, None if state is None else _row(state), session=session)
+
+
+def _insert(
+    decision: dict[str, Any],
+    instances: list[dict[str, Any]],
+    state: dict[str, Any] | None,
+    *,
+    session: Session,
+) -> None:
+    """Plain INSERTs of rows on the session's connection, then the commit: the ORM's unit of
+    work, and even building ORM records, cost most of a small request's time in the store. A key
+    that is no column fails the INSERT."""
     connection = session.connection()
-    connection.execute(insert(Decision), _row(decision))
-    rows = [_row(i) | {"decision_id": decision.id} for i in decision.instances]
-    if rows:
-        connection.execute(insert(DecisionInstance), rows)
+    connection.execute(insert(Decision), decision)
+    if instances:
+        connection.execute(insert(DecisionInstance), [i | {"decision_id": decision["id"]} for i in instances])
     if state is not None:
-        connection.execute(_state_upsert(connection.dialect.name), _row(state))
+        connection.execute(_state_upsert(connection.dialect.name), state)
     session.commit()
 
 
