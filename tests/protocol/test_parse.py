@@ -11,7 +11,7 @@ import msgspec
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from app.protocol import DocumentError, Instance, InputDocument, parse_document
+from app.protocol import DocumentError, InputDocument, Instance, parse_document
 from app.protocol.fast import RawInstance
 from tests.protocol.conftest import DOCUMENT
 
